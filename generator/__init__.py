@@ -1,0 +1,14 @@
+"""OpenChargeback: billing for research computing, kept in git.
+
+The pipeline, one module per stage, run in order by ``loader.load``:
+
+1. ``config``   load data/config.yaml, people.yaml, projects.yaml
+2. ``focus``    read each FOCUS file of periods/YYYY-MM/ into DuckDB (rejected whole if bad)
+3. ``sql/normalize.sql``  one normalized row per input row, with charge IDs and attribution
+4. ``flags``    flag what needs a person's decision
+5. ``reviews``  apply reviews/YYYY-MM.yaml: approve, reject, reassign
+6. ``sql/statement_lines.sql``  roll up billed charges into rounded statement lines
+
+Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show`` and ``build`` call
+one core function each (``ingest``, ``reviews``, ``check``, ``report``).
+"""

@@ -1,0 +1,328 @@
+"""The ``openchargeback`` command line: parse options, call one core function, print.
+
+Heavy modules (DuckDB, WeasyPrint, MkDocs) are imported inside the commands that use them,
+so ``openchargeback --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import ChargebackError, DataError, Problem
+
+app = typer.Typer(
+    help="Simple, transparent billing for research computing, kept in git.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+review_app = typer.Typer(help="Read and write review decisions (reviews/YYYY-MM.yaml).")
+periods_app = typer.Typer(help="The period lifecycle: open, closed, finalized.")
+app.add_typer(review_app, name="review")
+app.add_typer(periods_app, name="periods")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Repo = Annotated[
+    Path, typer.Option("--repo", help="The billing repository (default: current directory).")
+]
+ConfigFile = Annotated[
+    Path | None, typer.Option("-c", "--config", help="Another config file.", dir_okay=False)
+]
+Period = Annotated[str | None, typer.Option("-p", "--period", help="The period, YYYY-MM.")]
+Periods = Annotated[
+    list[str] | None, typer.Option("-p", "--period", help="A period, YYYY-MM (repeatable).")
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(fn: F) -> F:
+    """Print a ChargebackError's problems, one per line, and exit with its code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ChargebackError as exc:
+            problems = exc.problems if isinstance(exc, DataError) else [str(exc)]
+            for problem in problems:
+                err.print(f"error: {problem}", markup=False)
+            if isinstance(exc, DataError) and len(exc.problems) > 1:
+                err.print(f"{len(exc.problems)} problems", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def config(repo: Path, config_file: Path | None) -> Any:
+    from .config import load_config
+
+    return load_config(repo, config_file)
+
+
+def reviewer() -> str:
+    try:
+        name = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        name = ""
+    return name or os.environ.get("USER") or getpass.getuser()
+
+
+@app.command()
+@reports_errors
+def ingest(
+    file: Annotated[Path, typer.Argument(help="A FOCUS file: .csv, .csv.gz or .parquet.")],
+    source: Annotated[str, typer.Option("-s", "--source", help="Source name, e.g. aws.")],
+    period: Period = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; place nothing.")] = False,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Validate a FOCUS file and place it at periods/YYYY-MM/SOURCE.ext."""
+    from .ingest import ingest as run
+    from .money import exact
+
+    cfg = config(repo, config_file)
+    r = run(cfg, file, source, period, dry_run)
+    for warning in r.warnings:
+        err.print(f"warning: {warning}", markup=False)
+    if source not in cfg.sources:
+        err.print(f"warning: source {source!r} is not in data/config.yaml sources", markup=False)
+    verb = "would replace" if r.dry_run and r.replaced else "would place" if r.dry_run else (
+        "replaced" if r.replaced else "placed"
+    )
+    out.print(f"{verb} {r.target.relative_to(cfg.root)}: {r.rows} rows, total {exact(r.total)}")
+    out.print(f"  billed {exact(r.billed)}, pending review {exact(r.pending)}")
+    for flag, n in sorted(r.flags.items()):
+        out.print(f"  flagged {flag}: {n}")
+
+
+@app.command()
+@reports_errors
+def check(
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Validate config, every period file and every review file; report all problems."""
+    from .build import check as run
+    from .money import exact
+
+    cfg = config(repo, config_file)
+    wh = run(cfg)
+    for r in wh.reconciliation():
+        out.print(
+            f"{r['period']}: {r['input_rows']} charges, input {exact(r['input_total'])} = "
+            f"billed {exact(r['billed'])} + pending {exact(r['pending'])} "
+            f"+ rejected {exact(r['rejected'])}"
+        )
+    for row in wh.query("pending_by_flag"):
+        out.print(
+            f"  {row['period']} pending review, {row['flag']}: {row['charges']} charges, "
+            f"{exact(row['amount'])}"
+        )
+    if wh.problems:
+        raise DataError(wh.problems)
+    out.print("check passed")
+
+
+@app.command()
+@reports_errors
+def build(
+    period: Periods = None,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Build everything: reconciliation, statements, journals, site."""
+    from .build import build as run
+
+    cfg = config(repo, config_file)
+    result = run(cfg, period)
+    for path in result.written:
+        out.print(f"wrote {path.relative_to(cfg.root)}")
+
+
+class Status(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    all = "all"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@review_app.command("list")
+@reports_errors
+def review_list(
+    period: Period = None,
+    flag: Annotated[str | None, typer.Option("--flag", help="Flag name or glob.")] = None,
+    status: Annotated[Status, typer.Option("--status")] = Status.pending,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """List charges with their charge IDs, exact amounts, flags and state."""
+    from . import loader
+    from .money import exact
+
+    cfg = config(repo, config_file)
+    wh = loader.load(cfg, [period] if period else None)
+    rows = wh.query("review_list", period=period, flag=flag, status=status.value)
+    for problem in wh.problems:
+        err.print(f"warning: {problem}", markup=False)
+    columns = ["charge_id", "period", "source", "pi_email", "project_id", "fund_org",
+               "service", "resource", "charged", "list_cost", "flags", "status"]
+    if fmt is ListFormat.json:
+        data = [{c: exact(r[c]) if c in ("charged", "list_cost") else r[c] for c in columns}
+                for r in rows]
+        out.print(json.dumps(data, indent=2), markup=False)
+    elif fmt is ListFormat.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow([exact(r[c]) if c in ("charged", "list_cost") else r[c] or ""
+                             for c in columns])
+    else:
+        table = Table(*columns, show_lines=False)
+        for r in rows:
+            table.add_row(*[exact(r[c]) if c in ("charged", "list_cost") else str(r[c] or "")
+                            for c in columns])
+        out.print(table)
+        out.print(f"{len(rows)} charges")
+
+
+def _decide(
+    action: str,
+    ids: list[str] | None,
+    all_pending: bool,
+    period: str | None,
+    reason: str,
+    by: str | None,
+    repo: Path,
+    config_file: Path | None,
+    assign: dict[str, str] | None = None,
+) -> None:
+    from .reviews import decide
+
+    cfg = config(repo, config_file)
+    written = decide(cfg, action, ids or [], all_pending, period, reason, by or reviewer(), assign)
+    for path, count in written.items():
+        out.print(f"{action}: {count} charges → {path}")
+
+
+Ids = Annotated[list[str] | None, typer.Argument(help="Charge IDs.")]
+Reason = Annotated[
+    str, typer.Option("--reason", help="Why (required, for the audit trail).", show_default=False)
+]
+By = Annotated[str | None, typer.Option("--by", help="Who decides (default: git user.name).")]
+AllPending = Annotated[
+    bool, typer.Option("--all", help="Every pending charge of the period given with -p.")
+]
+
+
+@review_app.command("approve")
+@reports_errors
+def review_approve(
+    reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
+    period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None,
+) -> None:
+    """Approve flagged charges so they are billed."""
+    _decide("approve", ids, all_pending, period, reason, by, repo, config_file)
+
+
+@review_app.command("reject")
+@reports_errors
+def review_reject(
+    reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
+    period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None,
+) -> None:
+    """Reject charges so they are never billed."""
+    _decide("reject", ids, all_pending, period, reason, by, repo, config_file)
+
+
+@review_app.command("reassign")
+@reports_errors
+def review_reassign(
+    reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
+    pi_email: Annotated[str | None, typer.Option("--pi", help="New PI email.")] = None,
+    project_id: Annotated[str | None, typer.Option("--project", help="New project.")] = None,
+    fund_org: Annotated[str | None, typer.Option("--fund-org", help="New fund/org.")] = None,
+    period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None,
+) -> None:
+    """Bill charges to another PI, project or fund/org."""
+    assign = {k: v for k, v in
+              {"pi_email": pi_email, "project_id": project_id, "fund_org": fund_org}.items() if v}
+    _decide("reassign", ids, all_pending, period, reason, by, repo, config_file, assign)
+
+
+@app.command()
+@reports_errors
+def show(
+    pi_email: Annotated[str, typer.Argument(help="The PI's email.")],
+    period: Period = None,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """A PI's costs in the terminal: per period and project, with discounts and subsidy."""
+    from . import loader
+    from .money import format_money
+
+    cfg = config(repo, config_file)
+    wh = loader.load(cfg, [period] if period else None)
+    email = pi_email.strip().lower()
+    rows = wh.query("pi_costs", pi_email=email, period=period)
+    pending = wh.query("pi_pending", pi_email=email, period=period)
+    if not rows and not pending:
+        raise DataError([Problem(email, "no charges for this PI; check the email")])
+    money = functools.partial(format_money, currency=cfg.currency)
+    out.print(f"{cfg.person_name(email)} <{email}>")
+    table = Table("period", "project", "fund/org", "list price", "discount", "subsidy", "due")
+    for r in rows:
+        table.add_row(r["period"], r["project_id"] or "", r["fund_org"] or "",
+                      money(r["list_cost"]), money(r["discount"]), money(r["subsidy"]),
+                      money(r["charged"]))
+    out.print(table)
+    for p in pending:
+        out.print(f"{p['period']}: {p['charges']} charges pending review "
+                  f"({money(p['amount'])}, not billed)")
+
+
+@periods_app.command("list")
+@reports_errors
+def periods_list(repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+    """Every period with its status and totals."""
+    from . import loader
+    from .money import exact
+    from .periods import status
+
+    cfg = config(repo, config_file)
+    wh = loader.load(cfg)
+    totals = {r["period"]: r for r in wh.reconciliation()}
+    table = Table("period", "status", "charges", "billed", "pending", "rejected")
+    for p in wh.periods:
+        r = totals.get(p, {})
+        table.add_row(p, status(cfg, p), str(r.get("input_rows", 0)), exact(r.get("billed")),
+                      exact(r.get("pending")), exact(r.get("rejected")))
+    out.print(table)

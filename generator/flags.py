@@ -1,0 +1,42 @@
+"""Stage 4: flag charges that need a person's decision before they are billed."""
+
+from __future__ import annotations
+
+import duckdb
+
+from . import sql
+from .config import Config
+from .focus import KNOWN_COLUMNS
+from .sql import quote
+
+
+def flag(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
+    """Create ``flags`` (charge_id, flag) from ``normalized``."""
+    sql.run_script(
+        con,
+        "flags",
+        {
+            "fund_org_patterns": list(cfg.fund_org_patterns),
+            "currency": cfg.currency.code,
+            "spike_min_amount": cfg.spike_min_amount,
+            "spike_factor": cfg.spike_factor,
+        },
+    )
+    (template,) = sql.load("flag_pattern")
+    for rule in cfg.patterns:
+        condition = " OR ".join(
+            f"coalesce(regexp_matches({column_expression(c)}, $pattern), false)"
+            for c in rule.columns
+        )
+        con.execute(
+            template.replace("{condition}", condition),
+            {"name": rule.name, "pattern": rule.pattern},
+        )
+
+
+def column_expression(name: str) -> str:
+    """A FOCUS column of ``normalized``, or an extra attribute kept from the file."""
+    if name in KNOWN_COLUMNS:
+        return quote(name)
+    path = "$." + '"' + name.replace('"', '\\"') + '"'
+    return "json_extract_string(extra, '" + path.replace("'", "''") + "')"

@@ -1,0 +1,373 @@
+"""Stage 2: read one FOCUS file (``.csv``, ``.csv.gz`` or ``.parquet``) into DuckDB.
+
+The file is parsed by DuckDB as text, every value is checked in SQL, and only a file with no
+problem at all is appended to ``raw_charges``; a bad file is rejected whole, with every
+problem reported as ``file:line: column "value" ...``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .errors import Problem, at
+from .sql import quote, run_script
+
+DECIMAL_COLUMNS = (
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ContractedCost",
+    "ListUnitPrice",
+    "ContractedUnitPrice",
+    "PricingQuantity",
+    "ConsumedQuantity",
+)
+TIMESTAMP_COLUMNS = (
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+)
+TEXT_COLUMNS = (
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "InvoiceIssuerName",
+    "PricingUnit",
+    "ConsumedUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "SkuId",
+    "SubAccountId",
+    "SubAccountName",
+    "Tags",
+)
+KNOWN_COLUMNS = DECIMAL_COLUMNS + TIMESTAMP_COLUMNS + TEXT_COLUMNS
+REQUIRED = ("BillingPeriodStart", "BilledCost")
+DATE_FORMATS = [
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S.%fZ",
+    "%Y-%m-%dT%H:%M:%S",
+]
+SUFFIXES = (".csv", ".csv.gz", ".parquet")
+MAX_PROBLEMS_PER_FILE = 50
+
+
+@dataclass(frozen=True)
+class FocusFile:
+    path: Path
+    source: str
+    period: str
+    shown: str  # the path as printed in messages (relative to the repo root)
+
+
+def focus_suffix(path: Path) -> str | None:
+    name = path.name.lower()
+    return next((s for s in SUFFIXES if name.endswith(s)), None)
+
+
+def read_focus_file(
+    con: duckdb.DuckDBPyConnection, f: FocusFile, required: tuple[str, ...] = REQUIRED
+) -> list[Problem]:
+    """Append ``f`` to ``raw_charges`` and return no problems, or return its problems."""
+    suffix = focus_suffix(f.path)
+    if suffix is None:
+        return [Problem(f.shown, "not a FOCUS file; use .csv, .csv.gz or .parquet")]
+    if suffix == ".parquet":
+        columns, problems = _parquet_header(con, f)
+        scan = f"read_parquet({quote_literal(f.path)})"
+    else:
+        columns, problems = _csv_header(f, gzipped=suffix == ".csv.gz")
+        scan = _csv_scan(f.path, columns)
+    if problems:
+        return problems
+    problems += [
+        Problem(f.shown, f"column {name} is missing; FOCUS files need {', '.join(required)}")
+        for name in required
+        if name not in columns
+    ]
+    if problems:
+        return problems
+
+    try:
+        con.execute("DROP TABLE IF EXISTS stage")
+        con.execute(
+            "CREATE TEMP TABLE stage AS SELECT "
+            + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in columns)
+            + f", ordinality AS _row FROM {scan} WITH ORDINALITY"
+        )
+    except duckdb.Error as exc:
+        return [Problem(f.shown, _duckdb_message(exc))]
+    if suffix != ".parquet":
+        bad = con.execute(
+            f"SELECT line, error_type, csv_line FROM reject_errors "
+            f"ORDER BY line LIMIT {MAX_PROBLEMS_PER_FILE}"
+        ).fetchall()
+        con.execute("DROP TABLE reject_errors; DROP TABLE reject_scans")
+        if bad:
+            return [
+                Problem(at(f.shown, line), _structure_message(kind, text))
+                for line, kind, text in bad
+            ]
+
+    problems = _check_values(con, f, columns, required)
+    if problems:
+        return problems
+    _append(con, f, columns)
+    return []
+
+
+def quote_literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _csv_scan(path: Path, columns: list[str]) -> str:
+    spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns) + "}"
+    return (
+        f"read_csv({quote_literal(path)}, header=true, auto_detect=false, columns={spec}, "
+        "delim=',', quote='\"', escape='\"', nullstr=['', 'NULL'], strict_mode=true, "
+        "store_rejects=true, max_line_size=10000000)"
+    )
+
+
+def _csv_header(f: FocusFile, gzipped: bool) -> tuple[list[str], list[Problem]]:
+    opener = gzip.open if gzipped else open
+    try:
+        with opener(f.path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except (OSError, EOFError) as exc:
+        return [], [Problem(f.shown, f"cannot be read ({exc}); is it a complete gzip file?")]
+    if not head.strip():
+        return [], [Problem(f.shown, "the file is empty; export it again with a header row")]
+    if b"\x00" in head:
+        return [], [Problem(f.shown, "not a text file (it contains NUL bytes); export CSV")]
+    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    try:
+        header = next(csv.reader(io.StringIO(text)))
+    except (csv.Error, StopIteration):
+        return [], [Problem(at(f.shown, 1), "the header row cannot be parsed as CSV")]
+    return header, _header_problems(f, header)
+
+
+def _parquet_header(
+    con: duckdb.DuckDBPyConnection, f: FocusFile
+) -> tuple[list[str], list[Problem]]:
+    try:
+        rows = con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({quote_literal(f.path)})"
+        ).fetchall()
+    except duckdb.Error as exc:
+        return [], [Problem(f.shown, _duckdb_message(exc))]
+    header = [row[0] for row in rows]
+    return header, _header_problems(f, header)
+
+
+def _header_problems(f: FocusFile, header: list[str]) -> list[Problem]:
+    problems = []
+    seen: set[str] = set()
+    for i, name in enumerate(header, start=1):
+        if not name.strip():
+            problems.append(Problem(at(f.shown, 1), f"column {i} has no name"))
+        elif name in seen:
+            problems.append(
+                Problem(at(f.shown, 1), f"column {name} appears twice; keep one of them")
+            )
+        seen.add(name)
+    return problems
+
+
+def _structure_message(kind: str, text: str | None) -> str:
+    shown = (text or "")[:80]
+    what = {
+        "MISSING COLUMNS": "has too few fields",
+        "TOO MANY COLUMNS": "has too many fields",
+        "UNQUOTED VALUE": "has a stray quote",
+        "LINE SIZE OVER MAXIMUM": "is too long",
+        "INVALID UNICODE": "is not valid UTF-8",
+    }.get(kind, kind.lower())
+    return f"row {what} ({shown!r}); every row needs one field per header column"
+
+
+def _duckdb_message(exc: duckdb.Error) -> str:
+    first = str(exc).split("\n")
+    detail = " ".join(line.strip() for line in first[:3] if line.strip())
+    if "unicode" in detail.lower() or "utf-8" in detail.lower():
+        return f"not UTF-8 text ({detail}); export the file as UTF-8"
+    if "quote" in detail.lower() or "sniff" in detail.lower():
+        return f"cannot be parsed as CSV ({detail}); look for an unterminated quote"
+    return f"cannot be read: {detail}"
+
+
+def _check_values(
+    con: duckdb.DuckDBPyConnection, f: FocusFile, columns: list[str], required: tuple[str, ...]
+) -> list[Problem]:
+    """Every bad value in ``stage``, found in one SQL pass."""
+    checks = []
+    for name in columns:
+        col = quote(name)
+        if name in required:
+            checks.append(
+                f"SELECT _row, {quote_literal(name)} AS col, NULL AS val, 'empty' AS why "
+                f"FROM stage WHERE {col} IS NULL"
+            )
+        if name in DECIMAL_COLUMNS:
+            checks.append(
+                f"SELECT _row, {quote_literal(name)}, {col}, 'number' FROM stage "
+                f"WHERE {col} IS NOT NULL AND (TRY_CAST({col} AS DECIMAL(38, 18)) IS NULL "
+                f"OR NOT regexp_full_match(trim({col}), "
+                r"'[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?')"
+                f" OR ((length({col}) > 19 OR {col} ILIKE '%e%') AND too_precise({col})))"
+            )
+        elif name in TIMESTAMP_COLUMNS:
+            checks.append(
+                f"SELECT _row, {quote_literal(name)}, {col}, 'date' FROM stage "
+                f"WHERE {col} IS NOT NULL AND TRY_STRPTIME(trim({col}), $formats) IS NULL"
+            )
+    if not checks:
+        return []
+    run_script(con, "focus_macros")
+    sql = " UNION ALL ".join(checks)
+    rows = con.execute(
+        f"SELECT _row, col, val, why FROM ({sql}) ORDER BY _row, col "
+        f"LIMIT {MAX_PROBLEMS_PER_FILE + 1}",
+        {"formats": DATE_FORMATS},
+    ).fetchall()
+    if not rows:
+        return []
+    lines = _line_numbers(f, [row[0] for row in rows])
+    problems = []
+    for row, col, val, why in rows[:MAX_PROBLEMS_PER_FILE]:
+        where = at(f.shown, lines.get(row, row + 1))
+        if why == "empty":
+            problems.append(Problem(where, f"{col} is empty; every row needs a value"))
+        elif why == "number":
+            problems.append(
+                Problem(
+                    where,
+                    f'{col} "{val}" is not a number; write a plain decimal such as 12.50 '
+                    "(at most 18 decimal places, no currency signs, NaN or infinity)",
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    where,
+                    f'{col} "{val}" is not a date; use YYYY-MM-DD, YYYY-MM-DD HH:MM:SS '
+                    "or YYYY-MM-DDTHH:MM:SSZ",
+                )
+            )
+    if len(rows) > MAX_PROBLEMS_PER_FILE:
+        problems.append(Problem(f.shown, "more problems not shown; fix these and check again"))
+    return problems
+
+
+def _line_numbers(f: FocusFile, rows: list[int]) -> dict[int, int]:
+    """Map data-row numbers to the line each row starts on (quoted fields may span lines)."""
+    if focus_suffix(f.path) == ".parquet":
+        return {row: row for row in rows}
+    wanted = set(rows)
+    found: dict[int, int] = {}
+    opener = gzip.open if f.path.name.lower().endswith(".gz") else open
+    with opener(f.path, "rt", encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        start = reader.line_num + 1
+        for row_number, _ in enumerate(reader, start=1):
+            if row_number in wanted:
+                found[row_number] = start
+                if len(found) == len(wanted):
+                    break
+            start = reader.line_num + 1
+    return found
+
+
+def _append(con: duckdb.DuckDBPyConnection, f: FocusFile, columns: list[str]) -> None:
+    """Type the staged rows and append them to ``raw_charges`` with their content hash."""
+    present = set(columns)
+    extras = sorted(c for c in columns if c not in KNOWN_COLUMNS)
+    typed = []
+    for name in KNOWN_COLUMNS:
+        col = quote(name)
+        if name not in present:
+            typed.append(f"NULL AS {col}")
+        elif name in DECIMAL_COLUMNS:
+            typed.append(f"CAST(trim({col}) AS DECIMAL(38, 18)) AS {col}")
+        elif name in TIMESTAMP_COLUMNS:
+            typed.append(f"STRPTIME(trim({col}), $formats) AS {col}")
+        else:
+            typed.append(col)
+    extra = (
+        "to_json(struct_pack(" + ", ".join(f"{quote(c)} := {quote(c)}" for c in extras) + "))"
+        if extras
+        else "NULL"
+    )
+    # The content string: every non-null value as name=value, names in sorted order, so
+    # charge IDs do not depend on column order, file name or absent optional columns.
+    parts = []
+    for name in sorted(columns):
+        col = quote(name)
+        if name in DECIMAL_COLUMNS:
+            value = f"CAST(CAST(trim({col}) AS DECIMAL(38, 18)) AS VARCHAR)"
+        elif name in TIMESTAMP_COLUMNS:
+            value = f"strftime(STRPTIME(trim({col}), $formats), '%Y-%m-%dT%H:%M:%S.%f')"
+        else:
+            value = col
+        parts.append(f"{quote_literal(name + '=')} || {value}")
+    content = "concat_ws(chr(31), " + ", ".join(parts) + ")"
+    con.execute(
+        "INSERT INTO raw_charges SELECT $period AS period, $source AS source, $file AS file, "
+        f"_row AS row_number, sha256({content}) AS content_hash, "
+        + ", ".join(typed)
+        + f", {extra} AS extra FROM stage",
+        {"period": f.period, "source": f.source, "file": f.shown, "formats": DATE_FORMATS},
+    )
+    con.execute("DROP TABLE stage")
+
+
+def detect_period(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str | None, list[Problem]]:
+    """The month most rows' BillingPeriodStart falls in (the file is not otherwise checked)."""
+    f = FocusFile(path=path, source="", period="", shown=str(path))
+    suffix = focus_suffix(path)
+    if suffix is None:
+        return None, [Problem(str(path), "not a FOCUS file; use .csv, .csv.gz or .parquet")]
+    if suffix == ".parquet":
+        columns, problems = _parquet_header(con, f)
+        scan = f"read_parquet({quote_literal(path)})"
+    else:
+        columns, problems = _csv_header(f, gzipped=suffix == ".csv.gz")
+        scan = _csv_scan(path, columns).replace("store_rejects=true", "ignore_errors=true")
+    if problems:
+        return None, problems
+    if "BillingPeriodStart" not in columns:
+        return None, [Problem(str(path), "column BillingPeriodStart is missing")]
+    try:
+        row = con.execute(
+            "SELECT strftime(TRY_STRPTIME(trim(CAST(BillingPeriodStart AS VARCHAR)), $formats),"
+            f" '%Y-%m') AS month, count(*) AS n FROM {scan} "
+            "GROUP BY month HAVING month IS NOT NULL ORDER BY n DESC, month LIMIT 1",
+            {"formats": DATE_FORMATS},
+        ).fetchone()
+    except duckdb.Error as exc:
+        return None, [Problem(str(path), _duckdb_message(exc))]
+    if row is None:
+        return None, [Problem(str(path), "no row has a BillingPeriodStart date; give -p YYYY-MM")]
+    return str(row[0]), []

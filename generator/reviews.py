@@ -1,0 +1,344 @@
+"""Stage 5: review decisions from ``reviews/YYYY-MM.yaml``, checked and applied.
+
+A review file is a YAML list of decisions::
+
+    - ids: [3f2a9c0d1e4b5a6c]          # or match: {source: aws, flag: "pattern:*"}
+      action: approve                  # approve | reject | reassign
+      reason: Approved by the department chair
+      by: jdoe
+    - ids: [9b8c7d6e5f4a3b2c]
+      action: reassign
+      set: {pi_email: kim@example.edu, project_id: ocean-model, fund_org: 204511-3120}
+      reason: Tagged to the wrong project
+
+Every problem (unknown ID, a charge decided twice, missing reason, bad reassign target) is
+reported with its file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from . import sql
+from .config import Config
+from .errors import DataError, Problem, UsageError, at
+from .files import atomic_write
+
+ACTIONS = ("approve", "reject", "reassign")
+KEYS = ("ids", "match", "action", "reason", "by", "set")
+MATCH_KEYS = ("source", "service", "resource", "pi", "project", "fund_org", "flag")
+SET_KEYS = ("pi_email", "project_id", "fund_org")
+CHARGE_ID = re.compile(r"[0-9a-f]{16}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@dataclass
+class Decision:
+    period: str
+    where: str  # file shown in messages
+    line: int
+    action: str = ""
+    reason: str = ""
+    by: str = ""
+    ids: list[tuple[str, int]] = field(default_factory=list)
+    match: dict[str, str] | None = None
+    set: dict[str, str] = field(default_factory=dict)
+
+
+def review_path(cfg: Config, period: str) -> Path:
+    return cfg.reviews_dir / f"{period}.yaml"
+
+
+def shown(cfg: Config, path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(cfg.root))
+    except ValueError:
+        return str(path)
+
+
+def read_decisions(cfg: Config, period: str) -> tuple[list[Decision], list[Problem]]:
+    """Parse one period's review file; structural problems carry file and line."""
+    path = review_path(cfg, period)
+    if not path.is_file():
+        return [], []
+    where = shown(cfg, path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except UnicodeDecodeError:
+        return [], [Problem(where, "not UTF-8 text; save it as UTF-8")]
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        return [], [Problem(at(where, line), f"not valid YAML: {exc.problem}")]
+    if root is None:
+        return [], []
+    if not isinstance(root, yaml.SequenceNode):
+        return [], [Problem(at(where, root.start_mark.line + 1), "expected a list of decisions")]
+    decisions, problems = [], []
+    for item in root.value:
+        decision, item_problems = _decision(period, where, item)
+        problems += item_problems
+        if decision and not item_problems:
+            decisions.append(decision)
+    return decisions, problems
+
+
+def _decision(period: str, where: str, node: yaml.Node) -> tuple[Decision | None, list[Problem]]:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.MappingNode):
+        return None, [Problem(at(where, line), "a decision is a mapping (ids, action, reason)")]
+    d = Decision(period=period, where=where, line=line)
+    problems: list[Problem] = []
+
+    def say(node: yaml.Node, message: str) -> None:
+        problems.append(Problem(at(where, node.start_mark.line + 1), message))
+
+    for key_node, value_node in node.value:
+        key = key_node.value
+        value: Any = yaml.SafeLoader(yaml.serialize(value_node)).get_single_data()
+        if key not in KEYS:
+            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            say(key_node, f"unknown key {key!r}{hint}")
+        elif key == "ids":
+            items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for item in items:
+                charge_id = str(item.value).strip().lower()
+                if not isinstance(item, yaml.ScalarNode) or not CHARGE_ID.fullmatch(charge_id):
+                    say(item, f"{item.value!r} is not a charge ID (16 hex characters)")
+                else:
+                    d.ids.append((charge_id, item.start_mark.line + 1))
+        elif key == "match":
+            if not isinstance(value, dict) or not value:
+                say(value_node, f"match takes a mapping of {', '.join(MATCH_KEYS)} to patterns")
+                continue
+            for mk in value:
+                if mk not in MATCH_KEYS:
+                    close = difflib.get_close_matches(str(mk), MATCH_KEYS, n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    say(value_node, f"match: unknown field {mk!r}{hint}")
+            d.match = {str(k): str(v) for k, v in value.items()}
+        elif key == "set":
+            if not isinstance(value, dict) or not value:
+                say(value_node, f"set takes a mapping of {', '.join(SET_KEYS)}")
+                continue
+            for sk, sv in value.items():
+                if sk not in SET_KEYS:
+                    say(value_node, f"set: cannot reassign {sk!r}; use {', '.join(SET_KEYS)}")
+                elif not isinstance(sv, str) or not sv.strip():
+                    say(value_node, f"set: {sk} needs a value")
+                else:
+                    d.set[sk] = sv.strip()
+        elif not isinstance(value, str):
+            say(value_node, f"{key} must be text")
+        else:
+            setattr(d, key, value.strip())
+
+    if d.action not in ACTIONS:
+        say(node, f"action {d.action!r}: use one of {', '.join(ACTIONS)}")
+    if not d.reason:
+        say(node, "reason is required; say why, for the audit trail")
+    if bool(d.ids) == bool(d.match) and not any(
+        "charge ID" in p.message or "match" in p.message for p in problems
+    ):
+        say(node, "give either ids or match")
+    if d.action == "reassign" and not d.set:
+        say(node, "reassign needs set: with pi_email, project_id or fund_org")
+    if d.action != "reassign" and d.set:
+        say(node, f"set: is only for reassign, not {d.action}")
+    return d, problems
+
+
+def check_targets(d: Decision, cfg: Config) -> list[Problem]:
+    """A reassign target must be a usable PI email and fund/org."""
+    problems = []
+    email = d.set.get("pi_email")
+    if email is not None and not EMAIL.fullmatch(email):
+        problems.append(Problem(at(d.where, d.line), f"set: pi_email {email!r} is not an email"))
+    fund = d.set.get("fund_org")
+    if (
+        fund is not None
+        and cfg.fund_org_patterns
+        and not any(re.fullmatch(p, fund) for p in cfg.fund_org_patterns)
+    ):
+        problems.append(
+            Problem(
+                at(d.where, d.line),
+                f"set: fund_org {fund!r} does not match review.fund_org_patterns",
+            )
+        )
+    return problems
+
+
+def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> list[Problem]:
+    """Create ``decisions`` from every period's review file; return all problems found."""
+    con.execute(sql.load("decisions_table")[0])
+    problems: list[Problem] = []
+    decided: dict[str, Decision] = {}
+    rows = []
+    for period in periods:
+        decisions, found = read_decisions(cfg, period)
+        problems += found
+        known = {
+            r[0]
+            for r in con.execute(
+                "SELECT charge_id FROM normalized WHERE period = ?", [period]
+            ).fetchall()
+        }
+        for d in decisions:
+            problems += check_targets(d, cfg)
+            targets: list[tuple[str, int]] = []
+            for charge_id, line in d.ids:
+                if charge_id in known:
+                    targets.append((charge_id, line))
+                else:
+                    problems.append(
+                        Problem(
+                            at(d.where, line),
+                            f"charge {charge_id} is not in period {period}; "
+                            f"list charges with `openchargeback review list -p {period}`",
+                        )
+                    )
+            if d.match is not None:
+                matched = matching(con, period, d.match)
+                if not matched:
+                    problems.append(
+                        Problem(at(d.where, d.line), f"match {d.match} selects no charge")
+                    )
+                targets += [(m, d.line) for m in matched]
+            for charge_id, line in targets:
+                first = decided.get(charge_id)
+                if first is not None:
+                    problems.append(
+                        Problem(
+                            at(d.where, line),
+                            f"charge {charge_id} is already decided at line {first.line} "
+                            f"({first.action}); keep one decision per charge",
+                        )
+                    )
+                    continue
+                decided[charge_id] = d
+                rows.append(
+                    (
+                        charge_id,
+                        period,
+                        d.action,
+                        d.reason,
+                        d.by,
+                        d.set.get("pi_email", "").lower() or None,
+                        d.set.get("project_id"),
+                        d.set.get("fund_org"),
+                        d.where,
+                        line,
+                    )
+                )
+    if rows:
+        con.executemany("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return problems
+
+
+def matching(con: duckdb.DuckDBPyConnection, period: str, selector: dict[str, str]) -> list[str]:
+    """Charge IDs of ``period`` selected by a match selector (exact or glob)."""
+    params: dict[str, Any] = {key: selector.get(key) for key in MATCH_KEYS}
+    if params["pi"]:
+        params["pi"] = params["pi"].lower()
+    params["period"] = period
+    return [row["charge_id"] for row in sql.query(con, "match", params)]
+
+
+def append_decision(
+    path: Path,
+    action: str,
+    ids: list[str],
+    reason: str,
+    by: str,
+    assign: dict[str, str] | None = None,
+) -> None:
+    """Append one decision to a review file as YAML text, keeping what is there."""
+    entry: dict[str, Any] = {"ids": ids, "action": action}
+    if assign:
+        entry["set"] = assign
+    entry["reason"] = reason
+    entry["by"] = by
+    block = yaml.safe_dump([entry], sort_keys=False, default_flow_style=None, width=88)
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    if existing.strip() and yaml.safe_load(existing) in ([], {}):
+        existing = "\n".join(
+            line for line in existing.splitlines() if line.lstrip().startswith("#")
+        ) + "\n"
+    atomic_write(path, (existing + block).encode("utf-8"))
+
+
+def decide(
+    cfg: Config,
+    action: str,
+    ids: list[str],
+    all_pending: bool,
+    period: str | None,
+    reason: str,
+    by: str,
+    assign: dict[str, str] | None = None,
+) -> dict[Path, int]:
+    """Record one decision per period for the given charges; returns files and counts."""
+    from . import loader
+    from . import periods as lifecycle
+
+    if not reason.strip():
+        raise UsageError("--reason is required; say why, for the audit trail")
+    if all_pending and not period:
+        raise UsageError("--all needs -p YYYY-MM")
+    if all_pending == bool(ids):
+        raise UsageError("give charge IDs, or --all with -p YYYY-MM")
+    wh = loader.load(cfg, [period] if period else None)
+    problems = [p for p in wh.problems if not p.where.startswith("reviews/")]
+    if problems:
+        raise DataError(problems)
+    if all_pending:
+        rows = wh.con.execute(
+            "SELECT charge_id, period, decision FROM charges WHERE status = 'pending' "
+            "AND period = ? ORDER BY charge_id",
+            [period],
+        ).fetchall()
+        if not rows:
+            raise DataError([Problem(f"periods/{period}", "no charge is pending review")])
+    else:
+        wanted = [i.strip().lower() for i in ids]
+        rows = wh.con.execute(
+            "SELECT charge_id, period, decision FROM charges WHERE list_contains(?, charge_id)",
+            [wanted],
+        ).fetchall()
+        found = {r[0] for r in rows}
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise DataError(
+                [Problem(i, "no such charge; see `openchargeback review list`") for i in missing]
+            )
+    already = [r for r in rows if r[2] is not None]
+    if already:
+        raise DataError(
+            [Problem(r[0], f"already decided ({r[2]}) in reviews/{r[1]}.yaml") for r in already]
+        )
+    target = Decision(period="", where="--pi/--project/--fund-org", line=0, set=assign or {})
+    bad = check_targets(target, cfg)
+    if bad:
+        raise DataError(bad)
+    by_period: dict[str, list[str]] = {}
+    for charge_id, p, _ in rows:
+        by_period.setdefault(p, []).append(charge_id)
+    written = {}
+    for p, charge_ids in sorted(by_period.items()):
+        if lifecycle.status(cfg, p) == "finalized":
+            raise DataError([Problem(f"periods/{p}", "is finalized; its reviews cannot change")])
+        path = review_path(cfg, p)
+        append_decision(path, action, sorted(set(charge_ids)), reason.strip(), by, assign)
+        written[path] = len(set(charge_ids))
+    return written

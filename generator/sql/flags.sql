@@ -1,0 +1,62 @@
+-- Stage 4: flags. One row per (charge, flag); a flagged charge waits for a review decision.
+-- Pattern rules from the config are added by flags.py with flag_pattern.sql.
+
+CREATE OR REPLACE TABLE flags AS
+SELECT charge_id, 'missing_pi_email' AS flag FROM normalized WHERE pi_email IS NULL
+UNION ALL
+SELECT charge_id, 'missing_project_id' FROM normalized WHERE project_id IS NULL
+UNION ALL
+SELECT charge_id, 'missing_fund_org' FROM normalized WHERE fund_org IS NULL
+UNION ALL
+SELECT charge_id, 'invalid_fund_org' FROM normalized
+WHERE fund_org IS NOT NULL
+  AND len($fund_org_patterns) > 0
+  AND NOT list_bool_or(list_transform($fund_org_patterns, lambda p: regexp_full_match(fund_org, p)))
+UNION ALL
+SELECT charge_id, 'invalid_tags' FROM normalized WHERE invalid_tags
+UNION ALL
+SELECT charge_id, 'period_mismatch' FROM normalized WHERE billing_month <> period
+UNION ALL
+SELECT charge_id, 'currency_mismatch' FROM normalized
+WHERE BillingCurrency IS NOT NULL AND upper(trim(BillingCurrency)) <> $currency
+UNION ALL
+-- The same row content in two files of one period.
+SELECT n.charge_id, 'duplicate' FROM normalized n
+JOIN (
+    SELECT period, content_hash FROM normalized
+    GROUP BY period, content_hash HAVING count(DISTINCT source) > 1
+) d USING (period, content_hash)
+UNION ALL
+SELECT n.charge_id, 'project_ended' FROM normalized n
+JOIN projects p ON p.id = n.project_id
+WHERE p.end_date IS NOT NULL AND CAST(n.charge_start AS DATE) > p.end_date
+UNION ALL
+-- A project's period total against the average of its trailing three periods (the ones
+-- the repository has); a project with no history is not a spike.
+SELECT n.charge_id, 'cost_spike' FROM normalized n
+JOIN (
+    WITH totals AS (
+        SELECT period, project_id, sum(cost) AS total
+        FROM normalized WHERE project_id IS NOT NULL GROUP BY ALL
+    ),
+    months AS (SELECT DISTINCT period FROM normalized),
+    prior AS (
+        SELECT m.period, t.period AS earlier
+        FROM months m JOIN months t
+          ON strptime(t.period, '%Y-%m') >= strptime(m.period, '%Y-%m') - INTERVAL 3 MONTH
+         AND strptime(t.period, '%Y-%m') < strptime(m.period, '%Y-%m')
+    ),
+    history AS (
+        SELECT tr.period, cur.project_id,
+               coalesce(sum(past.total), 0) / count(DISTINCT tr.earlier) AS average
+        FROM prior tr
+        JOIN totals cur ON cur.period = tr.period
+        LEFT JOIN totals past ON past.period = tr.earlier AND past.project_id = cur.project_id
+        GROUP BY ALL
+    )
+    SELECT cur.period, cur.project_id
+    FROM totals cur JOIN history h USING (period, project_id)
+    WHERE cur.total >= $spike_min_amount
+      AND h.average > 0
+      AND cur.total > $spike_factor * h.average
+) s ON s.period = n.period AND s.project_id = n.project_id;

@@ -1,0 +1,13 @@
+-- A PI's statement lines summed per period and project (sums of rounded lines).
+SELECT
+    period,
+    project_id,
+    fund_org,
+    sum(list_cost) AS list_cost,
+    sum(list_cost - contracted_cost) AS discount,
+    sum(contracted_cost - charged) AS subsidy,
+    sum(charged) AS charged
+FROM statement_lines
+WHERE pi_email = $pi_email AND ($period IS NULL OR period = $period)
+GROUP BY ALL
+ORDER BY period, project_id, fund_org;
