@@ -1,0 +1,89 @@
+"""Shared fixtures: small billing repos written inline, in a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFIG = """\
+organization:
+  name: Test University Research Computing
+  contact: billing@test.edu
+currency: {code: USD, symbol: "$", minor_units: 2}
+tags:
+  pi_email: [pi_email, "user:pi_email"]
+  project_id: [project_id, "user:project_id"]
+  fund_org: [fund_org, "user:fund_org"]
+  account_code: account_code
+review:
+  patterns:
+    - name: gpu
+      columns: [SkuId]
+      pattern: "^p4d"
+  fund_org_patterns: ['^(?P<fund>\\d{6})-(?P<orgn>\\d{4})$']
+  cost_spike: {factor: 3, min_amount: 100}
+sources:
+  aws: {name: Amazon Web Services, credit_fund_org: 100100-9100, account: "7410"}
+  hpc: {name: HPC, credit_fund_org: 100200-9200, account: "7420"}
+"""
+
+HEADER = "BillingPeriodStart,BillingPeriodEnd,BilledCost,ListCost,ContractedCost,ServiceName,ResourceId,Tags"
+
+
+def tags(pi: str | None = "ada@test.edu", project: str | None = "p1",
+         fund: str | None = "123456-1234") -> str:
+    """A Tags cell (CSV-quoted flat JSON) for ``row``."""
+    parts = []
+    for key, value in (("pi_email", pi), ("project_id", project), ("fund_org", fund)):
+        if value is not None:
+            parts.append(f'""{key}"":""{value}""')
+    return '"{' + ",".join(parts) + '}"'
+
+
+def row(period: str = "2026-10", cost: str = "10.00", list_cost: str = "12.00",
+        contracted: str = "11.00", service: str = "EC2", resource: str = "i-1",
+        tag: str | None = None) -> str:
+    """One CSV line in ``HEADER`` order."""
+    year, month = map(int, period.split("-"))
+    end = f"{year + month // 12}-{month % 12 + 1:02d}-01"
+    return (f"{period}-01,{end},{cost},{list_cost},{contracted},{service},{resource},"
+            f"{tag if tag is not None else tags()}")
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """``make_repo({"periods/2026-10/aws.csv": text, ...}, config=...)`` → repo root."""
+
+    def make(files: dict[str, str] | None = None, config: str = CONFIG) -> Path:
+        root = tmp_path / "repo"
+        (root / "data").mkdir(parents=True, exist_ok=True)
+        (root / "periods").mkdir(exist_ok=True)
+        (root / "reviews").mkdir(exist_ok=True)
+        (root / "data" / "config.yaml").write_text(config)
+        for name, text in (files or {}).items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def demo_repo(tmp_path: Path) -> Path:
+    """A copy of the committed demo billing repo (data, periods, reviews, templates, docs)."""
+    root = tmp_path / "demo"
+    root.mkdir()
+    for name in ("data", "periods", "reviews", "site_templates", "docs", "mkdocs.yml"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("billing"))
+        elif src.is_file():
+            shutil.copy(src, root / name)
+    return root
