@@ -44,6 +44,22 @@ SCHEMA: dict[str, Any] = {
         "cost_spike": {"factor": NUMBER, "min_amount": NUMBER},
     },
     "sources": {"*": {"name": str, "credit_fund_org": str, "account": str}},
+    "email": {
+        "smtp": {
+            "host": str,
+            "port": int,
+            "security": str,
+            "user_env": str,
+            "password_env": str,
+            "timeout": NUMBER,
+            "ca_file": str,
+        },
+        "from": str,
+        "reply_to": str,
+        "bcc": STR_OR_LIST,
+        "subject": str,
+        "site_url": str,
+    },
 }
 
 REQUIRED = ("organization.name", "currency.code")

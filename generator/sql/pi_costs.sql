@@ -1,5 +1,7 @@
--- A PI's statement lines summed per period and project (sums of rounded lines).
+-- Statement lines summed per PI, period and project (sums of rounded lines);
+-- one PI's ($pi_email) or every PI's (NULL).
 SELECT
+    pi_email,
     period,
     project_id,
     fund_org,
@@ -8,6 +10,6 @@ SELECT
     sum(contracted_cost - charged) AS subsidy,
     sum(charged) AS charged
 FROM statement_lines
-WHERE pi_email = $pi_email AND ($period IS NULL OR period = $period)
+WHERE ($pi_email IS NULL OR pi_email = $pi_email) AND ($period IS NULL OR period = $period)
 GROUP BY ALL
-ORDER BY period, project_id, fund_org;
+ORDER BY pi_email, period, project_id, fund_org;
