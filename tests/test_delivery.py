@@ -26,8 +26,8 @@ import pytest
 import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-
 from conftest import CONFIG, row, tags
+
 from generator import delivery, loader
 from generator.config import load_config
 from generator.errors import DataError, UsageError
