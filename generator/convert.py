@@ -37,6 +37,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from . import periods
 from .config import NUMBER, Config, check_schema, load_config, load_yaml
 from .errors import DataError, Problem, UsageError, at
 
@@ -599,7 +600,8 @@ def convert_storage(
                 free = min(tb, left)
                 free_left[(project, tier_key)] = left - free
             row = _priced_row(base, tb, tier.tb_month, tier.subsidy_percent, free)
-            note = f"; {_number(free)} TB free allowance applied" if free else ""
+            shown_free = _number(free.quantize(Decimal("0.001"), ROUND_HALF_UP))
+            note = f"; {shown_free} TB free allowance applied" if free else ""
             row.update(
                 ChargeDescription=f"{tier.name}: {share}{note}",
                 ServiceCategory=rates.service_category,
@@ -931,24 +933,11 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
 
 
 def _output_path(config: Config, period: str, source: str, out: Path | None) -> Path:
+    """``out``, or ``periods/YYYY-MM/<source>.csv`` when the period is open."""
     if out is not None:
         return out
-    folder = config.periods_dir / period
-    status_file = folder / "period.yaml"
-    if status_file.is_file():
-        status = load_yaml(status_file)
-        state = status.get("status") if isinstance(status, dict) else None
-        if state in ("closed", "finalized"):
-            raise DataError(
-                [
-                    Problem(
-                        str(status_file),
-                        f"period {period} is {state}; reopen it first, or write elsewhere "
-                        "with -o FILE",
-                    )
-                ]
-            )
-    return folder / f"{source}.csv"
+    periods.require_open(config, period, f"write {source}.csv")
+    return config.periods_dir / period / f"{source}.csv"
 
 
 def _base_row(
@@ -1029,10 +1018,17 @@ def _write_csv(out: Path, columns: Sequence[str], rows: list[dict[str, str]]) ->
             writer = csv.DictWriter(fh, fieldnames=list(columns), lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it normal rights
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _result(
