@@ -285,8 +285,10 @@ def show(
     repo: Repo = Path("."),
     config_file: ConfigFile = None,
 ) -> None:
-    """A PI's costs in the terminal: per period and project, with discounts and subsidy."""
+    """A PI's costs in the terminal: per period and project, with discounts and subsidy,
+    and the statements emailed to them."""
     from . import loader
+    from .delivery import history
     from .money import format_money
 
     cfg = config(repo, config_file)
@@ -307,6 +309,10 @@ def show(
     for p in pending:
         out.print(f"{p['period']}: {p['charges']} charges pending review "
                   f"({money(p['amount'])}, not billed)")
+    for month, d in history(cfg, email, [period] if period else wh.periods):
+        files = ", ".join(Path(f["file"]).name for f in d.statements)
+        out.print(f"{month}: email {d.status} {d.sent_at or ''} {d.message_id} ({files})"
+                  + (f": {d.error}" if d.error else ""), markup=False)
 
 
 @periods_app.command("list")
@@ -326,3 +332,78 @@ def periods_list(repo: Repo = Path("."), config_file: ConfigFile = None) -> None
         table.add_row(p, status(cfg, p), str(r.get("input_rows", 0)), exact(r.get("billed")),
                       exact(r.get("pending")), exact(r.get("rejected")))
     out.print(table)
+
+
+Only = Annotated[
+    list[str] | None,
+    typer.Option("--only", help="Only this PI's email (repeatable).", show_default=False),
+]
+
+
+@app.command()
+@reports_errors
+def send(
+    period: Annotated[str, typer.Option("-p", "--period", help="The period, YYYY-MM.")],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Write the messages to build/emails/YYYY-MM/*.eml; send nothing.")
+    ] = False,
+    only: Only = None,
+    resend: Annotated[bool, typer.Option(
+        "--resend", help="Also send statements that changed since they were sent, and "
+        "unconfirmed messages; with --only, send those PIs again even if unchanged.")
+    ] = False,
+    allow_pending: Annotated[bool, typer.Option(
+        "--allow-pending", help="Send even though charges of the period are pending review.")
+    ] = False,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Email each PI their statements for a period, once; a rerun sends only what is
+    missing (see periods/YYYY-MM/deliveries.yaml)."""
+    from .delivery import run
+
+    cfg = config(repo, config_file)
+    report = run(cfg, period, dry_run=dry_run, only=only or (), resend=resend,
+                 allow_pending=allow_pending)
+    print_delivery(cfg, report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def print_delivery(cfg: Any, report: Any) -> None:
+    """What a send did: each message sent or failed, what was held back and why."""
+    p = report.period
+    if report.mode != "smtp":
+        why = "dry run" if report.mode == "dry-run" else "no email.smtp.host in the config"
+        for mail in report.due:
+            if mail.message is not None:
+                out.print(f"would send {mail.pi_email} ({mail.state}): "
+                          f"{len(mail.files)} statements", markup=False)
+        if report.written:
+            folder = report.written[0].parent.relative_to(cfg.root)
+            out.print(f"{why}: wrote {len(report.written)} messages to {folder}/; "
+                      "nothing was sent or logged", markup=False)
+    for d in report.sent:
+        out.print(f"sent {d.recipient}: {len(d.statements)} statements, {d.message_id}",
+                  markup=False)
+        for address in d.bcc_refused:
+            err.print(f"warning: Bcc {address} was refused for {d.recipient}", markup=False)
+    for d in report.failed:
+        err.print(f"failed {d.recipient}: {d.error}", markup=False)
+    for d in report.unconfirmed:
+        err.print(
+            f"unconfirmed {d.recipient}: {d.error or 'the program stopped while sending'}; "
+            f"look for {d.message_id} in the mail server's log: if it was accepted, set its "
+            f"status to sent in periods/{p}/deliveries.yaml, otherwise run "
+            f"`openchargeback send -p {p} --only {d.recipient} --resend`", markup=False)
+    for mail in report.changed:
+        sent = mail.previous.sent_at if mail.previous else "?"
+        err.print(f"changed {mail.pi_email}: statements differ from those sent {sent}; "
+                  f"send them again with --resend", markup=False)
+    if report.aborted:
+        err.print(f"error: stopped: {report.aborted}", markup=False)
+        err.print(f"not attempted: {', '.join(report.not_attempted)}", markup=False)
+    counts = [f"{len(report.sent)} sent", f"{len(report.failed)} failed",
+              f"{len(report.unconfirmed)} unconfirmed", f"{len(report.changed)} changed",
+              f"{len(report.current)} already sent"]
+    out.print(f"{p}: " + ", ".join(counts), markup=False)

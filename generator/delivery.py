@@ -51,7 +51,7 @@ from . import smtp
 from .config import STR_OR_LIST, Config, check_schema, load_yaml
 from .errors import DataError, Problem, UsageError
 from .files import atomic_write, replace_dir, slug, staging_dir
-from .loader import Warehouse
+from .loader import Warehouse, load
 from .money import format_money
 from .progress import progress
 from .template_filters import environment
@@ -85,7 +85,7 @@ class Statement(Protocol):
     project_id: str | None
     fund_org: str | None
     number: str
-    total: Decimal
+    total_due: Decimal
     pdf_path: Path
 
 
@@ -289,6 +289,12 @@ def latest(entries: Sequence[Delivery]) -> dict[str, Delivery]:
     return {e.recipient: e for e in entries}
 
 
+def history(cfg: Config, pi_email: str, periods: Sequence[str]) -> list[tuple[str, Delivery]]:
+    """Every logged message to ``pi_email`` in ``periods``, oldest first."""
+    email = pi_email.strip().lower()
+    return [(p, e) for p in periods for e in read_log(cfg, p) if e.recipient == email]
+
+
 def write_log(cfg: Config, period: str, entries: Sequence[Delivery]) -> None:
     header = (
         f"# What was emailed for {period}: written by `openchargeback send` after every\n"
@@ -413,7 +419,7 @@ def email_context(cfg: Config, s: Settings, period: str, mail: Mail,
             list_cost=c["list_cost"],
             discount=c["discount"],
             subsidy=c["subsidy"],
-            due=st.total,
+            due=st.total_due,
             attachment=f"statement-{period}-{slug(st.project_id)}.pdf",
         ))
     site = (s.site_url or "").rstrip("/")
@@ -440,6 +446,18 @@ def message_id(s: Settings, period: str, mail: Mail) -> str:
 
 
 # --- deliver -----------------------------------------------------------------------------
+
+
+def run(cfg: Config, period: str, **options: Any) -> Report:
+    """``send -p``: load the repo, rebuild the period's statements, send them."""
+    from .statements import write_statements
+
+    wh = load(cfg)
+    if wh.problems:
+        raise DataError(wh.problems)
+    if period not in wh.periods:
+        raise UsageError(f"no period {period} in periods/; see `openchargeback periods list`")
+    return send(wh, period, write_statements(wh, [period]), **options)
 
 
 def send(

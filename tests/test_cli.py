@@ -157,3 +157,46 @@ def test_show_and_periods_list_and_build(repo):
     text = (repo / "build/reconciliation.csv").read_text()
     assert text.splitlines()[1] == "2026-10,3,18.01,20.01,-2.00,0.00,2,1,0,20.01"
     assert run("show", "nobody@test.edu", "--repo", repo).exit_code == 1
+
+
+def test_show_lists_the_statements_emailed_to_the_pi(repo):
+    (repo / "periods/2026-10/deliveries.yaml").write_text(
+        "deliveries:\n"
+        "- recipient: ada@test.edu\n  status: failed\n  sent_at: '2026-11-02T08:00:00+00:00'\n"
+        "  message_id: <2026-10.aaa@test.edu>\n  error: 'RCPT TO ada@test.edu: 452 full'\n"
+        "  statements: [{file: build/statements/2026-10/ada@test.edu/p1.pdf, sha256: ab}]\n"
+        "- recipient: ada@test.edu\n  status: sent\n  sent_at: '2026-11-03T08:00:00+00:00'\n"
+        "  message_id: <2026-10.aaa@test.edu>\n"
+        "  statements: [{file: build/statements/2026-10/ada@test.edu/p1.pdf, sha256: ab}]\n"
+        "- recipient: bob@test.edu\n  status: sent\n  message_id: <2026-10.bbb@test.edu>\n"
+    )
+    shown = run("show", "ada@test.edu", "--repo", repo)
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[-2:] == [
+        "2026-10: email failed 2026-11-02T08:00:00+00:00 <2026-10.aaa@test.edu> (p1.pdf): "
+        "RCPT TO ada@test.edu: 452 full",
+        "2026-10: email sent 2026-11-03T08:00:00+00:00 <2026-10.aaa@test.edu> (p1.pdf)",
+    ]
+
+
+def test_send_passes_its_options_and_exits_1_when_some_failed(repo, monkeypatch):
+    from generator import delivery
+
+    calls = []
+
+    def fake_run(cfg, period, **options):
+        calls.append((period, options))
+        failed = delivery.Delivery("bob@test.edu", "failed", "<m2>", [], error="550 no user")
+        sent = delivery.Delivery("ada@test.edu", "sent", "<m1>", [{"file": "a", "sha256": "b"}])
+        return delivery.Report(period, "smtp", sent=[sent], failed=[failed])
+
+    monkeypatch.setattr(delivery, "run", fake_run)
+    result = run("send", "-p", "2026-10", "--only", "ada@test.edu", "--only", "bob@test.edu",
+                 "--resend", "--allow-pending", "--repo", repo)
+    assert calls == [("2026-10", {"dry_run": False, "only": ["ada@test.edu", "bob@test.edu"],
+                                  "resend": True, "allow_pending": True})]
+    assert result.exit_code == 1
+    assert "sent ada@test.edu: 1 statements, <m1>" in result.output
+    assert "failed bob@test.edu: 550 no user" in result.output
+    assert "2026-10: 1 sent, 1 failed, 0 unconfirmed, 0 changed, 0 already sent" in result.output
+    assert run("send", "--repo", repo).exit_code == 2  # -p is required

@@ -157,7 +157,7 @@ class FakeStatement:
     project_id: str
     fund_org: str
     number: str
-    total: Decimal
+    total_due: Decimal
     pdf_path: Path
 
 
