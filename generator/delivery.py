@@ -201,8 +201,8 @@ def settings(cfg: Config) -> Settings:
                 bad(key, f"{value!r} is not an email address")
     subject = raw.get("subject") or DEFAULT_SUBJECT
     try:
-        jinja2.Environment().parse(subject)
-    except jinja2.TemplateSyntaxError as exc:
+        environment(cfg).from_string(subject)
+    except jinja2.TemplateSyntaxError as exc:  # also an unknown filter
         bad("subject", f"not a valid template ({exc.message})")
     server = None
     conf = raw.get("smtp") or {}
