@@ -12,17 +12,19 @@
 The delivery log, periods/YYYY-MM/deliveries.yaml, is committed with the period. It is
 rewritten (atomically) before and after every message, so a crash loses nothing.
 
-Exactly once. A PI whose latest entry is ``sent`` with the same statement hashes is not
-sent again; one whose statements changed since is reported, and resent only with
-``--resend``. Before a message is handed to the server its entry is written as ``sending``;
+Exactly once. A PI whose latest entry is ``sent`` with the same statements is not sent
+again; one whose statements changed since is reported, and resent only with ``--resend``.
+"The same" compares the SHA-256 of each statement's CSV (its charges and amounts due), not
+of the PDF, which also prints the data commit and so changes with every commit; the log
+keeps both. Before a message is handed to the server its entry is written as ``sending``;
 when the server accepts it, ``sent``. An entry still ``sending`` (the program died in
 between) or ``unconfirmed`` (the connection dropped after the whole message was sent,
 before the server's reply) means the message may or may not have arrived. Such a PI is
 never sent again automatically: the admin looks up its Message-ID in the mail server's log
 and either marks the entry ``sent`` or sends again with ``--only EMAIL --resend``. So a
 crash can delay a statement but never duplicate one. The Message-ID is derived from the
-period, the PI and the statement hashes, so a message sent again with the same statements
-carries the same Message-ID, which mail systems use to drop duplicates.
+period, the PI and the statements' CSV hashes, so a message sent again with the same
+statements carries the same Message-ID, which mail systems use to drop duplicates.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ LOG_SCHEMA = {
             "sent_at": str,
             "message_id": str,
             "attempts": int,
-            "statements": [{"file": str, "sha256": str}],
+            "statements": [{"file": str, "sha256": str, "charges_sha256": str}],
             "error": str,
             "bcc_refused": STR_OR_LIST,
         }
@@ -87,6 +89,7 @@ class Statement(Protocol):
     number: str
     total_due: Decimal
     pdf_path: Path
+    csv_path: Path  # every billed charge and the amount due: what "changed" compares
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class Delivery:
     recipient: str
     status: str
     message_id: str
-    statements: list[dict[str, str]]  # [{file, sha256}] of every attached statement
+    statements: list[dict[str, str]]  # [{file, sha256, charges_sha256}] per attachment
     sent_at: str | None = None  # when the server accepted it (or the attempt ended)
     attempts: int = 0
     error: str | None = None
@@ -126,7 +129,7 @@ class Mail:
 
     pi_email: str
     statements: list[Statement]
-    files: list[dict[str, str]]  # [{file, sha256}], the same order as ``statements``
+    files: list[dict[str, str]]  # as ``Delivery.statements``, in ``statements`` order
     pdfs: list[bytes]
     state: str  # new | failed | unconfirmed | changed | current
     previous: Delivery | None = None
@@ -321,7 +324,8 @@ def plan(cfg: Config, period: str, statements: Sequence[Statement],
     for pi in sorted(by_pi):
         sts = sorted(by_pi[pi], key=lambda s: (s.project_id or "", s.fund_org or ""))
         pdfs = [st.pdf_path.read_bytes() for st in sts]
-        files = [{"file": _shown(cfg, st.pdf_path), "sha256": hashlib.sha256(pdf).hexdigest()}
+        files = [{"file": _shown(cfg, st.pdf_path), "sha256": _sha256(pdf),
+                  "charges_sha256": _sha256(st.csv_path.read_bytes())}
                  for st, pdf in zip(sts, pdfs, strict=True)]
         previous = last.get(pi)
         if previous is None:
@@ -348,8 +352,14 @@ def _address_problem(address: str) -> str | None:
 
 
 def _same(a: Sequence[dict[str, str]], b: Sequence[dict[str, str]]) -> bool:
-    return sorted((f["file"], f["sha256"]) for f in a) == \
-        sorted((f["file"], f["sha256"]) for f in b)
+    """The same statements with the same charges and amounts (their CSVs). Not the PDFs:
+    those also print the data commit, which moves with every commit, this log's too."""
+    return sorted((f["file"], f.get("charges_sha256")) for f in a) == \
+        sorted((f["file"], f.get("charges_sha256")) for f in b)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _shown(cfg: Config, path: Path) -> str:
@@ -437,10 +447,10 @@ def email_context(cfg: Config, s: Settings, period: str, mail: Mail,
 
 
 def message_id(s: Settings, period: str, mail: Mail) -> str:
-    """Derived from period, PI and statement hashes: the same statements, the same ID."""
-    digest = hashlib.sha256("\0".join(
-        [period, mail.pi_email, *sorted(f["sha256"] for f in mail.files)]
-    ).encode()).hexdigest()
+    """Derived from period, PI and statement contents: the same statements, the same ID."""
+    digest = _sha256("\0".join(
+        [period, mail.pi_email, *sorted(f["charges_sha256"] for f in mail.files)]
+    ).encode())
     domain = s.envelope_sender.rpartition("@")[2] or "openchargeback.invalid"
     return f"<{period}.{digest[:24]}@{domain}>"
 

@@ -159,6 +159,7 @@ class FakeStatement:
     number: str
     total_due: Decimal
     pdf_path: Path
+    csv_path: Path
 
 
 @functools.cache
@@ -169,7 +170,7 @@ def pdf(text: str) -> bytes:
 
 
 def write_statements(wh: loader.Warehouse) -> list[FakeStatement]:
-    """A real PDF per (PI, project) of the period's statement lines."""
+    """A real PDF (and a CSV) per (PI, project) of the period's statement lines."""
     rows = wh.con.execute(
         "SELECT pi_email, project_id, any_value(fund_org), sum(charged) FROM statement_lines "
         "WHERE period = ? GROUP BY ALL ORDER BY ALL", [PERIOD]
@@ -179,8 +180,10 @@ def write_statements(wh: loader.Warehouse) -> list[FakeStatement]:
         path = wh.cfg.build_dir / "statements" / PERIOD / pi / f"{project}.pdf"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pdf(f"{pi} {project} {total}"))
+        path.with_suffix(".csv").write_text(f"pi_email,project_id,amount_due\n{pi},{project},"
+                                            f"{total}\n")
         out.append(FakeStatement(PERIOD, pi, project, fund_org, f"{PERIOD}-{i:04d}", total,
-                                 path))
+                                 path, path.with_suffix(".csv")))
     return out
 
 
@@ -276,7 +279,8 @@ def test_the_log_records_each_message_with_the_hash_of_each_statement(
     assert ada["sent_at"].endswith("+00:00")
     assert ada["statements"] == [
         {"file": f"build/statements/2026-10/ada@test.edu/{p}.pdf",
-         "sha256": hashlib.sha256(st.pdf_path.read_bytes()).hexdigest()}
+         "sha256": hashlib.sha256(st.pdf_path.read_bytes()).hexdigest(),
+         "charges_sha256": hashlib.sha256(st.csv_path.read_bytes()).hexdigest()}
         for p, st in (("p1", statements[0]), ("p2", statements[1]))
     ]
     assert delivery.latest(delivery.read_log(load_config(root), PERIOD))[
@@ -409,6 +413,7 @@ def test_a_statement_changed_since_it_was_sent_is_reported_and_resent_only_with_
     _, statements = run(root)
     bob = next(st for st in statements if st.pi_email == "bob@test.edu")
     bob.pdf_path.write_bytes(pdf("bob p3 corrected"))
+    bob.csv_path.write_text("pi_email,project_id,amount_due\nbob@test.edu,p3,18.00\n")
 
     report, _ = run(root, statements)
     assert [m.pi_email for m in report.changed] == ["bob@test.edu"]
@@ -420,6 +425,18 @@ def test_a_statement_changed_since_it_was_sent_is_reported_and_resent_only_with_
     assert attachments(second) == {"statement-2026-10-p3.pdf": bob.pdf_path.read_bytes()}
     assert first["Message-ID"] != second["Message-ID"]
     assert [e["recipient"] for e in log(root)].count("bob@test.edu") == 2
+
+
+def test_a_pdf_that_differs_only_in_its_commit_stamp_is_not_a_changed_statement(
+    smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
+) -> None:
+    box, port = smtp_server()
+    root = repo(port)
+    _, statements = run(root)
+    for st in statements:  # rebuilt after a commit: the PDFs print another commit
+        st.pdf_path.write_bytes(pdf(f"{st.pi_email} {st.project_id} built from commit 2"))
+    report, _ = run(root, statements)
+    assert len(report.current) == 4 and not report.changed and len(box.messages) == 4
 
 
 def test_only_sends_to_the_named_pis_and_resend_with_only_sends_again(
