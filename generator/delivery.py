@@ -344,11 +344,13 @@ def plan(cfg: Config, period: str, statements: Sequence[Statement],
 
 
 def _address_problem(address: str) -> str | None:
+    """Why ``address`` cannot be a recipient (None when it can)."""
     try:
-        Address(addr_spec=address)
-    except (ValueError, IndexError, HeaderParseError) as exc:
-        return f"{address!r} is not a valid email address ({exc or 'empty'})"
-    return None
+        if Address(addr_spec=address).domain and address.isascii():
+            return None
+    except (ValueError, IndexError, HeaderParseError):
+        pass
+    return f"{address!r} is not an email address; fix the PI's pi_email tag or reassign"
 
 
 def _same(a: Sequence[dict[str, str]], b: Sequence[dict[str, str]]) -> bool:

@@ -402,6 +402,21 @@ def test_an_unreachable_server_stops_the_run_and_logs_nothing(
     assert log(root) == []
 
 
+def test_a_pi_email_that_is_not_an_address_is_logged_as_failed_and_the_run_goes_on(
+    smtp_server: Callable[..., tuple[Mailbox, int]], make_repo: Callable[..., Path]
+) -> None:
+    box, port = smtp_server()
+    aws = AWS + row(cost="2.00", tag=tags("grace", "p9"), resource="i-9") + "\n"
+    root = make_repo({"periods/2026-10/aws.csv": aws, "data/people.yaml": PEOPLE},
+                     config=email_config(port))
+    report, _ = run(root)
+    assert [(d.recipient, d.error) for d in report.failed] == [
+        ("grace", "'grace' is not an email address; fix the PI's pi_email tag or reassign")]
+    assert len(report.sent) == 4 and len(box.messages) == 4
+    assert [(e["recipient"], e["status"]) for e in log(root)][0] == ("ada@test.edu", "sent")
+    assert ("grace", "failed") in [(e["recipient"], e["status"]) for e in log(root)]
+
+
 # --- changed statements ------------------------------------------------------------------
 
 
