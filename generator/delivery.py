@@ -151,7 +151,7 @@ class ProjectContext(TypedDict):
 
 
 class EmailContext(TypedDict):
-    organization: dict[str, str]
+    organization: dict[str, str | None]  # name, contact, address
     period: str
     pi_name: str
     pi_email: str
@@ -436,7 +436,7 @@ def email_context(cfg: Config, s: Settings, period: str, mail: Mail,
         ))
     site = (s.site_url or "").rstrip("/")
     return EmailContext(
-        organization=cfg.organization,
+        organization={"name": "", "contact": None, "address": None, **cfg.organization},
         period=period,
         pi_name=cfg.person_name(mail.pi_email),
         pi_email=mail.pi_email,

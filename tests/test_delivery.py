@@ -585,6 +585,18 @@ def test_without_an_smtp_host_messages_are_written_as_eml_and_nothing_is_logged(
         "bob@test.edu.eml"]  # the folder holds this run's messages only
 
 
+def test_an_organization_without_contact_renders_without_it(
+    make_repo: Callable[..., Path]
+) -> None:
+    config = email_config(None).replace("  contact: billing@test.edu\n", "")
+    root = make_repo({"periods/2026-10/aws.csv": AWS}, config=config)
+    report, _ = run(root, only=["bob@test.edu"])
+    msg = BytesParser(policy=default).parsebytes(report.written[0].read_bytes())
+    text = msg.get_body(("plain",)).get_content()
+    assert "Dear bob@test.edu," in text  # no name in people.yaml: the email
+    assert "Questions? Reply to this email.\r\n" in text
+
+
 def test_html_body_escapes_names_from_the_data(
     repo: Callable[..., Path], tmp_path: Path
 ) -> None:
