@@ -35,7 +35,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.errors import HeaderParseError
@@ -118,9 +118,27 @@ class Delivery:
     attempts: int = 0
     error: str | None = None
     bcc_refused: list[str] = field(default_factory=list)
+    _yaml: tuple[tuple[Any, ...], str] | None = field(default=None, init=False, repr=False,
+                                                       compare=False)
 
     def as_yaml(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, [], 0)}
+        fields = {"recipient": self.recipient, "status": self.status,
+                  "message_id": self.message_id, "statements": self.statements,
+                  "sent_at": self.sent_at, "attempts": self.attempts, "error": self.error,
+                  "bcc_refused": self.bcc_refused}
+        return {k: v for k, v in fields.items() if v not in (None, [], 0)}
+
+    def yaml_item(self) -> str:
+        """This entry as a YAML list item. The log is rewritten after every message, so the
+        text is kept and dumped again only when the outcome changed (recipient, Message-ID
+        and statements are fixed when the entry is made): a run stays linear in PIs."""
+        outcome = (self.status, self.sent_at, self.attempts, self.error,
+                   tuple(self.bcc_refused))
+        if self._yaml is None or self._yaml[0] != outcome:
+            text = yaml.safe_dump([self.as_yaml()], sort_keys=False, allow_unicode=True,
+                                  width=100)
+            self._yaml = (outcome, text)
+        return self._yaml[1]
 
 
 @dataclass
@@ -304,8 +322,8 @@ def write_log(cfg: Config, period: str, entries: Sequence[Delivery]) -> None:
         "# message. status: sent | failed | sending/unconfirmed (may have arrived; check the\n"
         "# mail server's log for the Message-ID, see docs/admin/email.md).\n"
     )
-    body = yaml.safe_dump({"deliveries": [e.as_yaml() for e in entries]},
-                          sort_keys=False, allow_unicode=True, width=100)
+    items = "".join(e.yaml_item() for e in entries)
+    body = f"deliveries:\n{items}" if entries else "deliveries: []\n"
     atomic_write(log_path(cfg, period), (header + body).encode("utf-8"))
 
 

@@ -609,6 +609,27 @@ def test_html_body_escapes_names_from_the_data(
     assert "Dear Ada <b>Lovelace</b>," in msg.get_body(("plain",)).get_content()
 
 
+def test_the_log_is_rewritten_after_each_message_dumping_only_the_entry_that_changed(
+    repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = load_config(repo(None))
+    dumps: list[int] = []
+    real = yaml.safe_dump
+    monkeypatch.setattr(yaml, "safe_dump",
+                        lambda *a, **k: dumps.append(1) or real(*a, **k))  # type: ignore[func-returns-value]
+    entries: list[delivery.Delivery] = []
+    for i in range(200):  # as `deliver` does: `sending`, written; then the outcome, written
+        entry = delivery.Delivery(f"pi{i}@test.edu", "sending", f"<m{i}@test.edu>",
+                                  [{"file": f"f{i}.pdf", "sha256": "a", "charges_sha256": "b"}])
+        entries.append(entry)
+        delivery.write_log(cfg, PERIOD, entries)
+        entry.status, entry.sent_at, entry.attempts = "sent", "2026-11-03T09:00:00+00:00", 1
+        delivery.write_log(cfg, PERIOD, entries)
+    assert len(dumps) == 400  # two per entry, not one per entry per write (40,200)
+    assert [(e.recipient, e.status) for e in delivery.read_log(cfg, PERIOD)] == [
+        (f"pi{i}@test.edu", "sent") for i in range(200)]
+
+
 # --- settings and log errors -----------------------------------------------------------------
 
 
