@@ -148,11 +148,11 @@ class Mail:
     pi_email: str
     statements: list[Statement]
     files: list[dict[str, str]]  # as ``Delivery.statements``, in ``statements`` order
-    pdfs: list[bytes]
     state: str  # new | failed | unconfirmed | changed | current
     previous: Delivery | None = None
     message_id: str = ""
     bad_address: str | None = None  # why pi_email cannot be mailed
+    pdfs: list[bytes] = field(default_factory=list)  # read by ``attach``, for due mails only
     message: EmailMessage | None = None
 
 
@@ -332,7 +332,10 @@ def write_log(cfg: Config, period: str, entries: Sequence[Delivery]) -> None:
 
 def plan(cfg: Config, period: str, statements: Sequence[Statement],
          log: Sequence[Delivery]) -> list[Mail]:
-    """One ``Mail`` per PI with statements in ``period``, and its state against the log."""
+    """One ``Mail`` per PI with statements in ``period``, and its state against the log.
+
+    Deciding needs only each statement's CSV hash; the PDFs are read by ``attach``, for the
+    PIs a message actually goes to."""
     by_pi: dict[str, list[Statement]] = defaultdict(list)
     for st in statements:
         if st.period == period:
@@ -341,10 +344,8 @@ def plan(cfg: Config, period: str, statements: Sequence[Statement],
     mails = []
     for pi in sorted(by_pi):
         sts = sorted(by_pi[pi], key=lambda s: (s.project_id or "", s.fund_org or ""))
-        pdfs = [st.pdf_path.read_bytes() for st in sts]
-        files = [{"file": _shown(cfg, st.pdf_path), "sha256": _sha256(pdf),
-                  "charges_sha256": _sha256(st.csv_path.read_bytes())}
-                 for st, pdf in zip(sts, pdfs, strict=True)]
+        files = [{"file": _shown(cfg, st.pdf_path),
+                  "charges_sha256": _sha256(st.csv_path.read_bytes())} for st in sts]
         previous = last.get(pi)
         if previous is None:
             state = "new"
@@ -356,9 +357,17 @@ def plan(cfg: Config, period: str, statements: Sequence[Statement],
             state = "current"
         else:
             state = "changed"
-        mail = Mail(pi, sts, files, pdfs, state, previous, bad_address=_address_problem(pi))
+        mail = Mail(pi, sts, files, state, previous, bad_address=_address_problem(pi))
         mails.append(mail)
     return mails
+
+
+def attach(mail: Mail) -> None:
+    """Read the mail's statement PDFs, and record the SHA-256 of each as it is sent."""
+    mail.pdfs = [st.pdf_path.read_bytes() for st in mail.statements]
+    mail.files = [{"file": f["file"], "sha256": _sha256(pdf),
+                   "charges_sha256": f["charges_sha256"]}
+                  for f, pdf in zip(mail.files, mail.pdfs, strict=True)]
 
 
 def _address_problem(address: str) -> str | None:
@@ -537,6 +546,7 @@ def send(
     pending = {r["pi_email"]: r for r in wh.query("pi_pending", pi_email=None, period=period)}
     now = datetime.now(UTC)
     for mail in report.due:
+        attach(mail)
         if not mail.bad_address:
             mail.message = render(cfg, s, env, period, mail, costs,
                                   pending.get(mail.pi_email), now)
