@@ -266,9 +266,10 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
     for i, pattern in enumerate(fund_org_patterns):
         _check_regex(pattern, f"review.fund_org_patterns[{i}]", path, problems)
     spike = review.get("cost_spike") or {}
-    journal = raw.get("journal") if isinstance(raw.get("journal"), dict) else {}
+    journal = raw.get("journal")
     for key in ("account_pattern", "fund_org_regex"):
-        _check_regex(journal.get(key), f"journal.{key}", path, problems)
+        if isinstance(journal, dict):
+            _check_regex(journal.get(key), f"journal.{key}", path, problems)
 
     sources = {
         str(key): Source(
