@@ -124,7 +124,8 @@ class Journal:
             f"credits {money(self.credits, self.currency)}"
         )
         if self.zero_entries:
-            line += f" ({self.zero_entries} zero-amount entries left out)"
+            n = self.zero_entries
+            line += f" ({n} zero-amount {'entry' if n == 1 else 'entries'} left out)"
         return line
 
 

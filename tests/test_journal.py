@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -642,3 +643,37 @@ def test_build_writes_every_periods_journal(make_repo) -> None:
     assert "wrote build/journals/2026-09/gl.csv" in result.output
     assert "journal 2026-09: 2 entries, debits $1.00, credits $1.00" in result.output
     assert "journal 2026-10: 6 entries, debits $25.77, credits $25.77" in result.output
+
+
+# -- the demo repo -------------------------------------------------------------------------------
+
+GOLDEN = Path(__file__).parent / "golden" / "journal-2026-10-gl.csv"
+
+
+def test_the_demo_journals_balance_and_match_the_statements(demo_repo: Path) -> None:
+    """Set UPDATE_GOLDEN=1 to rewrite the golden GL file after a deliberate change."""
+    wh = load(demo_repo)
+    assert wh.periods == ["2026-08", "2026-09", "2026-10"]
+    for period in wh.periods:
+        j = make_journal(wh, period)
+        assert j.debits == j.credits > 0
+        net: dict[str, Decimal] = defaultdict(Decimal)
+        for e in j.entries:
+            if e.kind == "charge":
+                net[e.project_id or ""] += e.signed_amount
+        statement = dict(wh.con.execute(
+            "SELECT project_id, sum(charged) FROM statement_lines WHERE period = ? GROUP BY ALL",
+            [period],
+        ).fetchall())
+        assert {k: v for k, v in net.items() if v} == {k: v for k, v in statement.items() if v}
+        # Pending charges are not in it: the debits are exactly the billed statement lines.
+        assert sum(net.values()) == sum(statement.values())
+    j = make_journal(wh, PERIOD)
+    assert j.balance_line() == (
+        "21 entries, debits $5,416.66, credits $5,416.66 (1 zero-amount entry left out)"
+    )
+    text = render(wh, j, "gl")
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
