@@ -677,3 +677,22 @@ def test_the_demo_journals_balance_and_match_the_statements(demo_repo: Path) -> 
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_the_templates_in_the_docs_render_balanced_files(demo_repo: Path) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "admin" / "journal.md").read_text()
+    blocks = [b.split("```")[0].strip("\n") + "\n" for b in doc.split("```jinja\n")[1:]]
+    assert len(blocks) == 2  # Workday and PeopleSoft
+    config = demo_repo / "data" / "config.yaml"
+    base = config.read_text()
+    for n, block in enumerate(blocks):
+        (demo_repo / "site_templates" / f"doc{n}.csv.j2").write_text(block)
+        config.write_text(base.replace("template: journal_gl.csv.j2", f"template: doc{n}.csv.j2"))
+        wh = load(demo_repo)
+        j = make_journal(wh, PERIOD)
+        rows = list(csv.reader(io.StringIO(render(wh, j, "gl"))))[1:]
+        assert len(rows) == len(j.entries)
+        if n == 0:  # debit and credit columns
+            assert sum(money(r[3]) for r in rows) == sum(money(r[4]) for r in rows) == j.debits
+        else:  # one signed amount
+            assert sum(Decimal(r[5]) for r in rows) == 0
