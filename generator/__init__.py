@@ -15,6 +15,6 @@ filters in ``template_filters``):
 - ``journal``  balanced general-ledger entries (gl), detail and summary per period
 
 Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show``, ``build`` and
-``export-journal`` call
-one core function each (``ingest``, ``reviews``, ``check``, ``report``, ``journal``).
+``export-journal`` call one core function each (``ingest``, ``reviews``, ``check``,
+``report``, ``journal``).
 """
