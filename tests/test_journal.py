@@ -526,7 +526,7 @@ charge = st.fixed_dictionaries({
 
 
 # Each example loads a whole repo (a third of a second), so the examples are few but wide.
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(charges=st.lists(charge, min_size=20, max_size=60))
 def test_random_charges_always_balance(tmp_path_factory, charges: list[dict]) -> None:
@@ -669,27 +669,25 @@ def test_the_demo_journals_balance_and_match_the_statements(demo_repo: Path) -> 
         # Pending charges are not in it: the debits are exactly the billed statement lines.
         assert sum(net.values()) == sum(statement.values())
     j = make_journal(wh, PERIOD)
-    assert j.balance_line() == (
-        "21 entries, debits $5,416.66, credits $5,416.66 (1 zero-amount entry left out)"
-    )
     text = render(wh, j, "gl")
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
+    assert j.balance_line() == (
+        "49 entries, debits $35,785.76, credits $35,785.76 (4 zero-amount entries left out)"
+    )
 
 
 def test_the_templates_in_the_docs_render_balanced_files(demo_repo: Path) -> None:
     doc = (Path(__file__).parent.parent / "docs" / "admin" / "journal.md").read_text()
     blocks = [b.split("```")[0].strip("\n") + "\n" for b in doc.split("```jinja\n")[1:]]
     assert len(blocks) == 2  # Workday and PeopleSoft
-    config = demo_repo / "data" / "config.yaml"
-    base = config.read_text()
+    wh = load(demo_repo)
+    j = make_journal(wh, PERIOD)
     for n, block in enumerate(blocks):
         (demo_repo / "site_templates" / f"doc{n}.csv.j2").write_text(block)
-        config.write_text(base.replace("template: journal_gl.csv.j2", f"template: doc{n}.csv.j2"))
-        wh = load(demo_repo)
-        j = make_journal(wh, PERIOD)
+        j.template = f"doc{n}.csv.j2"  # as if journal.template named it
         rows = list(csv.reader(io.StringIO(render(wh, j, "gl"))))[1:]
         assert len(rows) == len(j.entries)
         if n == 0:  # debit and credit columns
