@@ -33,7 +33,7 @@ from .errors import DataError, Problem, UsageError
 from .files import atomic_write, replace_dir, staging_dir
 from .loader import Warehouse
 from .money import format_money
-from .template_filters import csv_cell, environment
+from .template_filters import csv_value, environment, template_dirs
 
 FORMATS = ("gl", "detail", "summary")
 CONFIG = "data/config.yaml"
@@ -167,7 +167,7 @@ def settings(cfg: Config) -> Settings:
     regexes = tuple(re.compile(p) for p in patterns)
     part_names = tuple(dict.fromkeys(n for r in regexes for n in r.groupindex))
 
-    env = environment(cfg)
+    env = environment(template_dirs(cfg), cfg.currency)
     descriptions = []
     for name, default in (("description", DEFAULT_DESCRIPTION),
                           ("credit_description", DEFAULT_CREDIT_DESCRIPTION)):
@@ -256,7 +256,7 @@ def check_balance(journal: Journal) -> list[Problem]:
 
 def render(wh: Warehouse, journal: Journal, fmt: str) -> str:
     """The text of one export format of ``journal``'s period."""
-    env = environment(wh.cfg, finalize=csv_cell)
+    env = environment(template_dirs(wh.cfg), wh.cfg.currency, finalize=csv_value)
     period = journal.period
     if fmt == "gl":
         year, month = map(int, period.split("-"))

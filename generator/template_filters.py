@@ -1,9 +1,10 @@
 """Every Jinja filter, and the one way templates in ``site_templates/`` are loaded.
 
 A template in the billing repo's ``site_templates/`` overrides the shipped one of the same
-name. CSV templates (``*.csv.j2``) escape every value they print: text is neutralized so a
-spreadsheet cannot run it as a formula, and quoted when it holds a comma, quote or line
-break; amounts go through the ``amount`` filter, which keeps their sign and format.
+name. A CSV template rendered with ``finalize=csv_value`` escapes every value it prints:
+text is neutralized so a spreadsheet cannot run it as a formula, and quoted when it holds a
+comma, quote or line break; amounts go through the ``amount`` filter, which keeps their sign
+and format.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 
 import jinja2
 
-from .config import Config
+from .config import Config, Currency
 from .money import fixed
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
 
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,7 +41,7 @@ def csv_quote(text: str) -> str:
     return text
 
 
-def csv_cell(value: Any) -> str:
+def csv_value(value: Any) -> str:
     """How a CSV template prints any value: nothing for None, numbers as they are, text safe."""
     if value is None:
         return ""
@@ -65,14 +66,21 @@ def amount(env: jinja2.Environment, value: Decimal | None) -> Cell:
 FILTERS = {"amount": amount}
 
 
-def environment(cfg: Config, finalize: Callable[[Any], str] = text) -> jinja2.Environment:
-    """The environment for the templates of ``site_templates/`` (repo first, then shipped).
+def template_dirs(cfg: Config) -> tuple[Path, ...]:
+    """The repo's ``site_templates/`` first, then the shipped defaults."""
+    return (cfg.root / "site_templates", DEFAULT_TEMPLATES)
 
-    ``finalize`` prints each value (``csv_cell`` for CSV templates). Undefined names are
+
+def environment(
+    dirs: tuple[Path, ...], currency: Currency, finalize: Callable[[Any], str] = text
+) -> jinja2.Environment:
+    """The environment templates render in, from ``dirs`` (see ``template_dirs``).
+
+    ``finalize`` prints each value (``csv_value`` for CSV templates). Undefined names are
     errors, so a misspelt field fails the render instead of printing nothing.
     """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([cfg.root / "site_templates", SHIPPED_TEMPLATES]),
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -81,6 +89,6 @@ def environment(cfg: Config, finalize: Callable[[Any], str] = text) -> jinja2.En
         finalize=finalize,
     )
     env.filters.update(FILTERS)
-    env.globals["currency"] = cfg.currency
+    env.globals["currency"] = currency
     return env
 

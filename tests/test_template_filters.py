@@ -9,7 +9,14 @@ from decimal import Decimal
 import pytest
 
 from generator.config import load_config
-from generator.template_filters import Cell, csv_cell, csv_quote, environment, neutralize
+from generator.template_filters import (
+    Cell,
+    csv_quote,
+    csv_value,
+    environment,
+    neutralize,
+    template_dirs,
+)
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx",
@@ -29,18 +36,18 @@ def test_csv_quote_only_when_needed() -> None:
     assert csv_quote("two\nlines") == '"two\nlines"'
 
 
-def test_csv_cell_by_type() -> None:
-    assert csv_cell(None) == ""
-    assert csv_cell(Decimal("-5.00")) == "-5.00"  # a number keeps its sign
-    assert csv_cell(-3) == "-3"
-    assert csv_cell(Cell("-1,234")) == "-1,234"  # a finished cell is printed as it is
-    assert csv_cell("-5.00") == "'-5.00"  # text that looks like a formula is not
-    assert csv_cell('=cmd|" /C calc"!A0') == '"\'=cmd|"" /C calc""!A0"'
+def test_csv_value_by_type() -> None:
+    assert csv_value(None) == ""
+    assert csv_value(Decimal("-5.00")) == "-5.00"  # a number keeps its sign
+    assert csv_value(-3) == "-3"
+    assert csv_value(Cell("-1,234")) == "-1,234"  # a finished cell is printed as it is
+    assert csv_value("-5.00") == "'-5.00"  # text that looks like a formula is not
+    assert csv_value('=cmd|" /C calc"!A0') == '"\'=cmd|"" /C calc""!A0"'
 
 
 def test_csv_template_escapes_every_value(make_repo) -> None:
     cfg = load_config(make_repo())
-    env = environment(cfg, finalize=csv_cell)
+    env = environment(template_dirs(cfg), cfg.currency, finalize=csv_value)
     template = env.from_string("{{ a }},{{ b }},{{ n | amount }},{{ m | amount }}\n")
     text = template.render(a="=1+2", b="@x, y", n=Decimal("-1234.5"), m=Decimal("0.005"))
     assert text == "'=1+2,\"'@x, y\",-1234.50,0.01\n"
@@ -50,6 +57,7 @@ def test_csv_template_escapes_every_value(make_repo) -> None:
 def test_undefined_names_fail(make_repo) -> None:
     import jinja2
 
-    env = environment(load_config(make_repo()))
+    cfg = load_config(make_repo())
+    env = environment(template_dirs(cfg), cfg.currency)
     with pytest.raises(jinja2.UndefinedError):
         env.from_string("{{ entry.nope }}").render(entry={})
