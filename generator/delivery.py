@@ -44,7 +44,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Any, Protocol, TypedDict
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 import jinja2
 import yaml
@@ -56,7 +56,7 @@ from .files import atomic_write, replace_dir, slug, staging_dir
 from .loader import Warehouse, load
 from .money import format_money
 from .progress import progress
-from .template_filters import environment
+from .template_filters import environment, template_dirs
 
 DEFAULT_SUBJECT = "{{ organization.name }} statement for {{ period | month }}"
 TEMPLATES = ("email.txt.j2", "email.html.j2")
@@ -222,7 +222,7 @@ def settings(cfg: Config) -> Settings:
                 bad(key, f"{value!r} is not an email address")
     subject = raw.get("subject") or DEFAULT_SUBJECT
     try:
-        environment(cfg).from_string(subject)
+        environment(template_dirs(cfg), cfg.currency).from_string(subject)
     except jinja2.TemplateSyntaxError as exc:  # also an unknown filter
         bad("subject", f"not a valid template ({exc.message})")
     server = None
@@ -411,17 +411,35 @@ def is_due(mail: Mail, resend: bool, only: Sequence[str]) -> bool:
 # --- render ------------------------------------------------------------------------------
 
 
-def render(cfg: Config, s: Settings, env: jinja2.Environment, period: str, mail: Mail,
+class Templates(NamedTuple):
+    subject: jinja2.Template
+    text: jinja2.Template
+    html: jinja2.Template
+
+
+def templates(cfg: Config, s: Settings) -> Templates:
+    """The subject and both bodies, compiled once per run. The HTML body escapes every value
+    it prints (an overlay: the shared environment leaves escaping to each template kind)."""
+    env = environment(template_dirs(cfg), cfg.currency)
+    try:
+        return Templates(env.from_string(s.subject), env.get_template(TEMPLATES[0]),
+                         env.overlay(autoescape=True).get_template(TEMPLATES[1]))
+    except jinja2.TemplateNotFound as exc:
+        raise DataError([Problem(f"site_templates/{exc.name}", "template missing")]) from exc
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"site_templates/{exc.name}:{exc.lineno}" if exc.name else "email.subject"
+        raise DataError([Problem(where, f"not a valid template: {exc.message}")]) from exc
+
+
+def render(cfg: Config, s: Settings, t: Templates, period: str, mail: Mail,
            costs: dict[tuple[str, str], dict[str, Decimal]],
            pending: dict[str, Any] | None, now: datetime) -> EmailMessage:
     """The message for ``mail``: headers, text and HTML bodies, statements attached."""
     context = email_context(cfg, s, period, mail, costs, pending)
     try:
-        subject = " ".join(env.from_string(s.subject).render(context).split())
-        text = env.get_template(TEMPLATES[0]).render(context)
-        html = env.get_template(TEMPLATES[1]).render(context)
-    except jinja2.TemplateNotFound as exc:
-        raise DataError([Problem(f"site_templates/{exc.name}", "template missing")]) from exc
+        subject = " ".join(t.subject.render(context).split())
+        text = t.text.render(context)
+        html = t.html.render(context)
     except jinja2.TemplateError as exc:
         raise DataError([Problem("email templates", f"cannot render: {exc}")]) from exc
     message = EmailMessage(policy=SMTP)
@@ -541,14 +559,14 @@ def send(
         else:
             report.current.append(mail)
 
-    env = environment(cfg)
+    compiled = templates(cfg, s)
     costs = _cost_map(wh.query("pi_costs", pi_email=None, period=period))
     pending = {r["pi_email"]: r for r in wh.query("pi_pending", pi_email=None, period=period)}
     now = datetime.now(UTC)
     for mail in report.due:
         attach(mail)
         if not mail.bad_address:
-            mail.message = render(cfg, s, env, period, mail, costs,
+            mail.message = render(cfg, s, compiled, period, mail, costs,
                                   pending.get(mail.pi_email), now)
     if s.smtp is None or dry_run:
         for mail in report.due:

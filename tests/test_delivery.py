@@ -587,6 +587,21 @@ def test_without_an_smtp_host_messages_are_written_as_eml_and_nothing_is_logged(
         "bob@test.edu.eml"]  # the folder holds this run's messages only
 
 
+def test_a_broken_template_in_the_repo_is_reported_with_its_line_and_nothing_is_sent(
+    smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
+) -> None:
+    box, port = smtp_server()
+    root = repo(port)
+    (root / "site_templates").mkdir()
+    (root / "site_templates" / "email.txt.j2").write_text("Dear {{ pi_name }},\n{% if %}\n")
+    with pytest.raises(DataError) as exc:
+        run(root)
+    assert [str(p) for p in exc.value.problems] == [
+        "site_templates/email.txt.j2:2: not a valid template: Expected an expression, got "
+        "'end of statement block'"]
+    assert box.messages == [] and not (root / "periods" / PERIOD / "deliveries.yaml").exists()
+
+
 def test_an_organization_without_contact_renders_without_it(
     make_repo: Callable[..., Path]
 ) -> None:
