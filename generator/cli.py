@@ -236,7 +236,7 @@ Ids = Annotated[list[str] | None, typer.Argument(help="Charge IDs.")]
 Reason = Annotated[
     str, typer.Option("--reason", help="Why (required, for the audit trail).", show_default=False)
 ]
-By = Annotated[str | None, typer.Option("--by", help="Who decides (default: git user.name).")]
+By = Annotated[str | None, typer.Option("--by", help="Who acts (default: git user.name).")]
 AllPending = Annotated[
     bool, typer.Option("--all", help="Every pending charge of the period given with -p.")
 ]
@@ -315,14 +315,69 @@ def periods_list(repo: Repo = Path("."), config_file: ConfigFile = None) -> None
     """Every period with its status and totals."""
     from . import loader
     from .money import exact
-    from .periods import status
+    from .periods import read_period
 
     cfg = config(repo, config_file)
     wh = loader.load(cfg)
     totals = {r["period"]: r for r in wh.reconciliation()}
-    table = Table("period", "status", "charges", "billed", "pending", "rejected")
+    table = Table("period", "status", "charges", "billed", "pending", "rejected", "last change")
     for p in wh.periods:
         r = totals.get(p, {})
-        table.add_row(p, status(cfg, p), str(r.get("input_rows", 0)), exact(r.get("billed")),
-                      exact(r.get("pending")), exact(r.get("rejected")))
+        record = read_period(cfg, p)
+        last = (record.get("history") or [{}])[-1]
+        note = " ".join(
+            str(part) for part in (last.get("action"), last.get("by"), last.get("at")) if part
+        )
+        if last.get("reason"):
+            note += f": {last['reason']}"
+        table.add_row(p, record["status"], str(r.get("input_rows", 0)), exact(r.get("billed")),
+                      exact(r.get("pending")), exact(r.get("rejected")), note)
     out.print(table)
+
+
+PeriodArg = Annotated[str, typer.Argument(help="The period, YYYY-MM.", show_default=False)]
+
+
+@periods_app.command("close")
+@reports_errors
+def periods_close(
+    period: PeriodArg, by: By = None, repo: Repo = Path("."), config_file: ConfigFile = None
+) -> None:
+    """Close a period: no new data (ingest refuses it); reviews may still be decided."""
+    from .periods import close
+
+    cfg = config(repo, config_file)
+    path = close(cfg, period, by or reviewer())
+    out.print(f"closed {period} → {path.relative_to(cfg.root)}")
+
+
+@periods_app.command("reopen")
+@reports_errors
+def periods_reopen(
+    period: PeriodArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it is reopened (required).", show_default=False)
+    ],
+    by: By = None,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Reopen a closed period, recording why. A finalized period is never reopened."""
+    from .periods import reopen
+
+    cfg = config(repo, config_file)
+    path = reopen(cfg, period, reason, by or reviewer())
+    out.print(f"reopened {period} → {path.relative_to(cfg.root)}")
+
+
+@periods_app.command("finalize")
+@reports_errors
+def periods_finalize(
+    period: PeriodArg, by: By = None, repo: Repo = Path("."), config_file: ConfigFile = None
+) -> None:
+    """Finalize a closed period: record the SHA-256 of its input and review files."""
+    from .periods import finalize
+
+    cfg = config(repo, config_file)
+    path = finalize(cfg, period, by or reviewer())
+    out.print(f"finalized {period} → {path.relative_to(cfg.root)}")

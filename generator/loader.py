@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from . import flags, reviews, sql
+from . import periods as lifecycle
 from .config import TAG_FIELDS, Config
 from .errors import Problem
 from .focus import (
@@ -149,6 +150,7 @@ def load(
         required += ("EffectiveCost",)
     for f in progress(files, "Reading FOCUS files", lambda f: f.shown):
         problems += read_focus_file(con, f, required)
+    problems += lifecycle.verify(cfg, wanted, files)
     sql.run_script(con, "normalize", {"cost_basis": cfg.cost_basis, **tag_params(cfg)})
     flags.flag(con, cfg)
     problems += reviews.apply(con, cfg, wanted)

@@ -56,6 +56,12 @@ def review_path(cfg: Config, period: str) -> Path:
     return cfg.reviews_dir / f"{period}.yaml"
 
 
+def review_files(cfg: Config, period: str) -> list[Path]:
+    """The review files of a period that exist."""
+    path = review_path(cfg, period)
+    return [path] if path.is_file() else []
+
+
 def shown(cfg: Config, path: Path) -> str:
     try:
         return str(path.resolve().relative_to(cfg.root))
