@@ -279,6 +279,40 @@ def review_reassign(
 
 @app.command()
 @reports_errors
+def correct(
+    charge_id: Annotated[str, typer.Argument(help="The charge to correct.", show_default=False)],
+    amount: Annotated[
+        str,
+        typer.Option("--amount", help="Amount to bill, signed: -12.50 is a credit.",
+                     show_default=False),
+    ],
+    reason: Reason,
+    period: Annotated[
+        str | None,
+        typer.Option("-p", "--period",
+                     help="The open period to bill it in (default: the next open one)."),
+    ] = None,
+    by: By = None,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Correct a charge of a closed or finalized period with a row in a later open period."""
+    from .corrections import correct as run
+    from .money import exact
+
+    cfg = config(repo, config_file)
+    c = run(cfg, charge_id, amount, reason, by or reviewer(), period)
+    out.print(
+        f"correction of {c.corrects} ({c.corrects_period}, {c.source}): {exact(c.amount)} "
+        f"→ {c.path.relative_to(cfg.root)} as charge {c.charge_id}, {c.status}"
+    )
+    if c.flags:
+        out.print(f"  flagged {', '.join(c.flags)}: approve it with "
+                  f"`openchargeback review approve {c.charge_id} --reason ...`")
+
+
+@app.command()
+@reports_errors
 def show(
     pi_email: Annotated[str, typer.Argument(help="The PI's email.")],
     period: Period = None,

@@ -59,6 +59,9 @@ SELECT
     coalesce(a.ChargePeriodStart, a.BillingPeriodStart) AS charge_start,
     strftime(a.BillingPeriodStart, '%Y-%m') AS billing_month,
     a.invalid_tags,
+    -- A correction row names the charge (and period) it corrects: see corrections.py.
+    nullif(trim(json_extract_string(a.extra, '$.x_CorrectsChargeId')), '') AS corrects_charge_id,
+    nullif(trim(json_extract_string(a.extra, '$.x_CorrectsPeriod')), '') AS corrects_period,
     a.* EXCLUDE (period, source, file, row_number, content_hash, tags_object, tag_values,
                  invalid_tags, tag_pi_email, tag_project_id, tag_fund_org, cost_center,
                  reference_1, reference_2, account_code)
