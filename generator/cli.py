@@ -114,9 +114,24 @@ def ingest(
         out.print(f"  flagged {flag}: {n}")
 
 
+class CheckFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+
+
 @app.command()
 @reports_errors
 def check(
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="A git ref or commit: add the billing diff from it to the "
+                     "working tree (for a pull request, the base branch's commit)."),
+    ] = None,
+    fmt: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", help="text, or markdown for a pull-request comment or "
+                     "a CI job summary."),
+    ] = CheckFormat.text,
     repo: Repo = Path("."),
     config_file: ConfigFile = None,
 ) -> None:
@@ -126,6 +141,19 @@ def check(
 
     cfg = config(repo, config_file)
     wh = run(cfg)
+    diff = None
+    if base is not None:
+        from .diff import billing_diff
+
+        diff = billing_diff(cfg, wh, base, config_file)
+    if fmt is CheckFormat.markdown:
+        from .diff import check_tables, render_markdown
+
+        typer.echo(render_markdown(check_tables(cfg, wh), diff, wh.problems,
+                                   f"OpenChargeback: {cfg.organization['name']}"))
+        if wh.problems:
+            raise DataError(wh.problems)
+        return
     for r in wh.reconciliation():
         out.print(
             f"{r['period']}: {r['input_rows']} charges, input {exact(r['input_total'])} = "
@@ -137,6 +165,11 @@ def check(
             f"  {row['period']} pending review, {row['flag']}: {row['charges']} charges, "
             f"{exact(row['amount'])}"
         )
+    if diff is not None:
+        from .diff import render_text
+
+        typer.echo("")
+        typer.echo(render_text(diff))
     if wh.problems:
         raise DataError(wh.problems)
     out.print("check passed")
