@@ -255,12 +255,14 @@ def _decide(
     by: str | None,
     repo: Path,
     config_file: Path | None,
+    department: str | None,
     assign: dict[str, str] | None = None,
 ) -> None:
     from .reviews import decide
 
     cfg = config(repo, config_file)
-    written = decide(cfg, action, ids or [], all_pending, period, reason, by or reviewer(), assign)
+    written = decide(cfg, action, ids or [], all_pending, period, reason, by or reviewer(), assign,
+                     department)
     for path, count in written.items():
         out.print(f"{action}: {count} charges → {path}")
 
@@ -273,26 +275,33 @@ By = Annotated[str | None, typer.Option("--by", help="Who acts (default: git use
 AllPending = Annotated[
     bool, typer.Option("--all", help="Every pending charge of the period given with -p.")
 ]
+Department = Annotated[
+    str | None,
+    typer.Option("--department", help="Record it in reviews/YYYY-MM/<department>.yaml "
+                 "(only that department's charges; see CODEOWNERS)."),
+]
 
 
 @review_app.command("approve")
 @reports_errors
 def review_approve(
     reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
-    period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None,
+    department: Department = None, period: Period = None, repo: Repo = Path("."),
+    config_file: ConfigFile = None,
 ) -> None:
     """Approve flagged charges so they are billed."""
-    _decide("approve", ids, all_pending, period, reason, by, repo, config_file)
+    _decide("approve", ids, all_pending, period, reason, by, repo, config_file, department)
 
 
 @review_app.command("reject")
 @reports_errors
 def review_reject(
     reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
-    period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None,
+    department: Department = None, period: Period = None, repo: Repo = Path("."),
+    config_file: ConfigFile = None,
 ) -> None:
     """Reject charges so they are never billed."""
-    _decide("reject", ids, all_pending, period, reason, by, repo, config_file)
+    _decide("reject", ids, all_pending, period, reason, by, repo, config_file, department)
 
 
 @review_app.command("reassign")
@@ -302,12 +311,14 @@ def review_reassign(
     pi_email: Annotated[str | None, typer.Option("--pi", help="New PI email.")] = None,
     project_id: Annotated[str | None, typer.Option("--project", help="New project.")] = None,
     fund_org: Annotated[str | None, typer.Option("--fund-org", help="New fund/org.")] = None,
-    period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None,
+    department: Department = None, period: Period = None, repo: Repo = Path("."),
+    config_file: ConfigFile = None,
 ) -> None:
     """Bill charges to another PI, project or fund/org."""
     assign = {k: v for k, v in
               {"pi_email": pi_email, "project_id": project_id, "fund_org": fund_org}.items() if v}
-    _decide("reassign", ids, all_pending, period, reason, by, repo, config_file, assign)
+    _decide("reassign", ids, all_pending, period, reason, by, repo, config_file, department,
+            assign)
 
 
 @app.command()

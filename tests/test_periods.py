@@ -134,3 +134,16 @@ def test_a_bad_period_record_is_reported(repo: Path) -> None:
     assert code == 1
     assert "periods/2026-10/period.yaml: status 'locked'" in output
     assert "unknown key 'owner'" in output
+
+
+def test_department_review_files_are_locked_too(repo: Path) -> None:
+    (repo / "reviews/2026-10").mkdir()
+    (repo / "reviews/2026-10/physics.yaml").write_text("[]\n")
+    cfg = load_config(repo)
+    periods.close(cfg, "2026-10", "Jane")
+    record = yaml.safe_load(periods.finalize(cfg, "2026-10", "Jane").read_text())
+    assert list(record["reviews"]) == ["reviews/2026-10/physics.yaml"]
+    (repo / "reviews/2026-10/biology.yaml").write_text("[]\n")
+    code, output = run(repo, "check")
+    assert code == 1
+    assert "reviews/2026-10/biology.yaml: was added after period 2026-10 was finalized" in output
