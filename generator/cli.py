@@ -357,6 +357,20 @@ def correct(
 
 @app.command()
 @reports_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="A new folder for the billing repository.",
+                                              show_default=False)],
+) -> None:
+    """Start a new billing repository: config template, docs, workflows, a first commit."""
+    from .scaffold import init as run
+
+    commit = run(directory)
+    out.print(f"created {directory} (git commit {commit[:10]}); next: edit data/config.yaml, "
+              "then `openchargeback check`")
+
+
+@app.command()
+@reports_errors
 def show(
     pi_email: Annotated[str, typer.Argument(help="The PI's email.")],
     period: Period = None,
