@@ -11,8 +11,12 @@ A review file is a YAML list of decisions::
       set: {pi_email: kim@example.edu, project_id: ocean-model, fund_org: 204511-3120}
       reason: Tagged to the wrong project
 
-Every problem (unknown ID, a charge decided twice, missing reason, bad reassign target) is
-reported with its file and line.
+A department's approvers write to ``reviews/YYYY-MM/<department>.yaml`` (``Computer
+Science`` → ``computer-science.yaml``), which may decide only charges of that department's
+PIs (people.yaml ``department``), so CODEOWNERS can route each file to its approvers.
+
+Every problem (unknown ID, a charge decided twice, missing reason, bad reassign target, a
+department deciding another's charge) is reported with its file and line.
 """
 
 from __future__ import annotations
