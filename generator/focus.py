@@ -232,7 +232,8 @@ def _check_values(
             )
         if name in DECIMAL_COLUMNS:
             checks.append(
-                f"SELECT _row, {quote_literal(name)}, {col}, 'number' FROM stage "
+                f"SELECT _row, {quote_literal(name)} AS col, {col} AS val, 'number' AS why "
+                "FROM stage "
                 f"WHERE {col} IS NOT NULL AND (TRY_CAST({col} AS DECIMAL(38, 18)) IS NULL "
                 f"OR NOT regexp_full_match(trim({col}), "
                 r"'[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?')"
@@ -240,7 +241,8 @@ def _check_values(
             )
         elif name in TIMESTAMP_COLUMNS:
             checks.append(
-                f"SELECT _row, {quote_literal(name)}, {col}, 'date' FROM stage "
+                f"SELECT _row, {quote_literal(name)} AS col, {col} AS val, 'date' AS why "
+                "FROM stage "
                 f"WHERE {col} IS NOT NULL AND TRY_STRPTIME(trim({col}), $formats) IS NULL"
             )
     if not checks:
