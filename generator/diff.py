@@ -2,11 +2,12 @@
 
 The base tree (REF's files, from ``git archive``; no history needed, so a shallow CI clone
 that fetched the base commit works) and the working tree are each loaded into a warehouse.
-The base warehouse is written to a DuckDB file and attached to the head's as ``base``, and
-the ``diff_*.sql`` queries compare them: per period, status and totals; input files added,
-changed or removed with their totals; review decisions added or removed with their amounts
-and the PIs and projects they touch; charges newly flagged; every PI and project whose
-amount due changes; and any change to a finalized period.
+The tables the comparison needs are copied from the base warehouse into a ``base`` schema
+of the head's (through Arrow, in memory), and the ``diff_*.sql`` queries compare them: per
+period, status and totals; input files added, changed or removed with their totals; review
+decisions added or removed with their amounts and the PIs and projects they touch; charges
+newly flagged; every PI and project whose amount due changes; and any change to a
+finalized period.
 
 The result is a list of ``Table`` values, rendered as plain text for a terminal or as
 Markdown for a pull-request comment or a CI job summary.
@@ -128,6 +129,18 @@ def record_inputs(wh: loader.Warehouse) -> None:
         wh.con.executemany("INSERT INTO period_status VALUES (?, ?)", statuses)
 
 
+# What the diff_*.sql queries read from the base warehouse, as base.<table>.
+BASE_TABLES = {
+    "charges": "charge_id, period, file, cost, flags, status, pi_email, project_id, "
+    "original_pi_email, original_project_id",
+    "decisions": "*",
+    "statement_lines": "*",
+    "reconciliation": "*",
+    "inputs": "*",
+    "period_status": "*",
+}
+
+
 def billing_diff(
     cfg: Config, head: loader.Warehouse, ref: str, config_file: Path | None = None
 ) -> BillingDiff:
@@ -135,23 +148,23 @@ def billing_diff(
     with tempfile.TemporaryDirectory(prefix="openchargeback-base-") as tmp:
         commit, root = base_tree(cfg, ref, Path(tmp) / "tree")
         bcfg, notes = base_config(cfg, root, config_file)
-        database = Path(tmp) / "base.duckdb"
-        base = loader.load(bcfg, database=str(database))
+        base = loader.load(bcfg)
         if base.problems:
             notes.append(f"the base has {len(base.problems)} problems of its own")
         record_inputs(base)
+    record_inputs(head)
+    head.con.execute("CREATE SCHEMA base")
+    try:
+        for table, columns in BASE_TABLES.items():
+            rows = base.con.sql(f"SELECT {columns} FROM {table}").to_arrow_table()
+            head.con.register("base_rows", rows)
+            head.con.execute(f"CREATE TABLE base.{table} AS SELECT * FROM base_rows")
+            head.con.unregister("base_rows")
         base.con.close()
-        record_inputs(head)
-        head.con.execute(f"ATTACH {_literal(database)} AS base (READ_ONLY)")
-        try:
-            tables = _tables(cfg, head.con)
-        finally:
-            head.con.execute("DETACH base")
+        tables = _tables(cfg, head.con)
+    finally:
+        head.con.execute("DROP SCHEMA base CASCADE")
     return BillingDiff(ref=ref, commit=commit, tables=tables, notes=notes)
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _tables(cfg: Config, con: duckdb.DuckDBPyConnection) -> list[Table]:
@@ -273,12 +286,16 @@ def _names(cfg: Config, emails: list[str | None], without: int = 0, limit: int =
             shown.append(email)
     if without and "(no PI)" not in shown:
         shown.append("(no PI)")
-    more = f", and {len(shown) - limit} more" if len(shown) > limit else ""
-    return ", ".join(shown[:limit]) + more
+    return _first(shown, limit)
 
 
-def _projects(ids: list[str], without: int = 0) -> str:
-    return ", ".join([*ids, *(["(no project)"] if without else [])])
+def _projects(ids: list[str], without: int = 0, limit: int = 6) -> str:
+    return _first([*ids, *(["(no project)"] if without else [])], limit)
+
+
+def _first(items: list[str], limit: int) -> str:
+    more = f", and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
 
 
 def render_text(diff: BillingDiff) -> str:
