@@ -9,11 +9,17 @@ The pipeline, one module per stage, run in order by ``loader.load``:
 5. ``reviews``  apply reviews/YYYY-MM.yaml (and reviews/YYYY-MM/<department>.yaml)
 6. ``sql/statement_lines.sql``  roll up billed charges into rounded statement lines
 
+Render stages, run by ``build`` over the warehouse (templates from ``site_templates/``,
+filters in ``template_filters``):
+
+- ``journal``  balanced general-ledger entries (gl), detail and summary per period
+
 Beside the stages: ``periods`` (open → closed → finalized, with hash checks run by the
 loader), ``corrections`` (``correct``: rows in periods/<later>/corrections/<source>.csv, and
 their checks), ``diff`` (``check --base``: the billing diff of a pull request) and
 ``scaffold`` (``init``: a new billing repository).
 
-Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show`` and ``build`` call
-one core function each (``ingest``, ``reviews``, ``check``, ``report``).
+Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show``, ``build`` and
+``export-journal`` call one core function each (``ingest``, ``reviews``, ``check``,
+``report``, ``journal``).
 """
