@@ -15,6 +15,7 @@ from generator.cli import app
 from generator.config import load_config
 from generator.corrections import correct
 from generator.errors import DataError, UsageError
+from generator.journal import make_journal
 
 SEPTEMBER = "\n".join([
     HEADER,
@@ -79,6 +80,12 @@ def test_a_correction_moves_money_into_the_later_period_and_both_reconcile(repo:
     ]
     code = CliRunner().invoke(app, ["check", "--repo", str(repo)])
     assert code.exit_code == 0, code.output  # September's hashes still match
+
+    # The journal carries it like any charge: Ada's fund is debited 17.00 in October.
+    j = make_journal(wh, "2026-10")
+    assert j.debits == j.credits == Decimal("17.00")
+    debits = [e.signed_amount for e in j.entries if e.kind == "charge"]
+    assert debits == [Decimal("17.00")]
 
 
 def test_the_cli_takes_a_negative_amount_and_a_second_correction_appends(repo: Path) -> None:
