@@ -505,6 +505,10 @@ def send(
         raise typer.Exit(1)
 
 
+def _statements(n: int) -> str:
+    return f"{n} statement" if n == 1 else f"{n} statements"
+
+
 def print_delivery(cfg: Any, report: Any) -> None:
     """What a send did: each message sent or failed, what was held back and why."""
     p = report.period
@@ -513,13 +517,13 @@ def print_delivery(cfg: Any, report: Any) -> None:
         for mail in report.due:
             if mail.message is not None:
                 out.print(f"would send {mail.pi_email} ({mail.state}): "
-                          f"{len(mail.files)} statements", markup=False)
+                          f"{_statements(len(mail.files))}", markup=False)
         if report.written:
             folder = report.written[0].parent.relative_to(cfg.root)
             out.print(f"{why}: wrote {len(report.written)} messages to {folder}/; "
                       "nothing was sent or logged", markup=False)
     for d in report.sent:
-        out.print(f"sent {d.recipient}: {len(d.statements)} statements, {d.message_id}",
+        out.print(f"sent {d.recipient}: {_statements(len(d.statements))}, {d.message_id}",
                   markup=False)
         for address in d.bcc_refused:
             err.print(f"warning: Bcc {address} was refused for {d.recipient}", markup=False)

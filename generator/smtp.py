@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 from .errors import ChargebackError
@@ -164,7 +163,7 @@ class Client:
                 if code not in (250, 251):
                     refused[address] = f"{code} {_text(text)}"
             self._expect(conn, conn.docmd("data"), "DATA", ok=(354,))
-            conn.send(_dot_stuffed(message.as_bytes(policy=SMTP)))
+            conn.send(_dot_stuffed(message.as_bytes(policy=message.policy.clone(linesep="\r\n"))))
             committed = True
             code, text = conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:

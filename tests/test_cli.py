@@ -196,7 +196,7 @@ def test_send_passes_its_options_and_exits_1_when_some_failed(repo, monkeypatch)
     assert calls == [("2026-10", {"dry_run": False, "only": ["ada@test.edu", "bob@test.edu"],
                                   "resend": True, "allow_pending": True})]
     assert result.exit_code == 1
-    assert "sent ada@test.edu: 1 statements, <m1>" in result.output
+    assert "sent ada@test.edu: 1 statement, <m1>" in result.output
     assert "failed bob@test.edu: 550 no user" in result.output
     assert "2026-10: 1 sent, 1 failed, 0 unconfirmed, 0 changed, 0 already sent" in result.output
     assert run("send", "--repo", repo).exit_code == 2  # -p is required

@@ -614,6 +614,22 @@ def test_an_organization_without_contact_renders_without_it(
     assert "Questions? Reply to this email.\r\n" in text
 
 
+def test_a_long_subject_stays_on_one_line_and_reads_back_exactly(
+    make_repo: Callable[..., Path]
+) -> None:
+    subject = "{{ organization.name }}: your research computing statement for {{ period | month }}"
+    config = email_config(None).replace(
+        "subject: '{{ organization.name }}: statement for {{ period | month }}'",
+        f"subject: '{subject}'")
+    root = make_repo({"periods/2026-10/aws.csv": AWS}, config=config)
+    report, _ = run(root, only=["bob@test.edu"])
+    raw = report.written[0].read_bytes()
+    expected = ("Test University Research Computing: your research computing statement for "
+                "October 2026")
+    assert f"\r\nSubject: {expected}\r\n".encode() in raw  # 96 characters, not folded
+    assert BytesParser(policy=default).parsebytes(raw)["Subject"] == expected
+
+
 def test_html_body_escapes_names_from_the_data(
     repo: Callable[..., Path], tmp_path: Path
 ) -> None:
