@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import loader
@@ -13,12 +13,14 @@ from .config import Config
 from .errors import DataError
 from .files import atomic_write
 from .money import exact
+from .statements import Statement, write_statements
 
 
 @dataclass
 class BuildResult:
     warehouse: loader.Warehouse
     written: list[Path]
+    statements: list[Statement] = field(default_factory=list)
 
 
 def check(cfg: Config, periods: Iterable[str] | None = None) -> loader.Warehouse:
@@ -32,7 +34,9 @@ def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
     if wh.problems:
         raise DataError(wh.problems)
     written = [write_reconciliation(wh, cfg.build_dir / "reconciliation.csv")]
-    return BuildResult(warehouse=wh, written=written)
+    statements = write_statements(wh)
+    written += [cfg.build_dir / "statements" / period for period in wh.periods]
+    return BuildResult(warehouse=wh, written=written, statements=statements)
 
 
 def write_reconciliation(wh: loader.Warehouse, path: Path) -> Path:
