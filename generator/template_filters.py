@@ -7,7 +7,6 @@ running it as a formula.
 
 from __future__ import annotations
 
-import html
 import traceback
 from collections.abc import Callable
 from datetime import date
@@ -26,19 +25,21 @@ from .money import format_money
 # by file, so an institution restyles only what it changes.
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
 
-# Characters that mean something to Markdown (or to a common extension: ~ strikethrough)
-# become numeric character references; they read as themselves in Markdown tables, in the
-# HTML Markdown produces and in a PDF, and can never start a link, emphasis or code span.
-_MARKDOWN_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_[]|#~{}!"}
+# HTML's special characters, and those that mean something to Markdown (or to a common
+# extension: ~ strikethrough), become character references: they read as themselves in a
+# Markdown table, in the HTML Markdown produces and in a PDF, and can never start a tag,
+# a link, emphasis or a code span.
+_TEXT_ESCAPES = {
+    **{c: f"&#{ord(c)};" for c in "\\`*_[]|#~{}!'"},
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+}
 
 
 def md(value: Any) -> str:
     """Untrusted text as plain text in Markdown (and in the HTML made from it), one line."""
     if value is None:
         return ""
-    text = " ".join(str(value).split())
-    text = html.escape(text, quote=True)
-    return "".join(_MARKDOWN_SPECIAL.get(c, c) for c in text)
+    return "".join(_TEXT_ESCAPES.get(c, c) for c in " ".join(str(value).split()))
 
 
 def money(amount: Decimal | None, currency: Currency) -> str:
