@@ -33,10 +33,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from . import periods
 from .config import NUMBER, Config, check_schema, load_config, load_yaml
 from .errors import DataError, Problem, UsageError, at
 
@@ -68,6 +70,7 @@ STORAGE_COLUMNS = {
     "bytes_used": ("bytes_used", "bytes", "used_bytes"),
     "tier": ("tier",),
 }
+NO_TIME = frozenset({"Unknown", "None", ""})  # sacct's Start or End when there is none
 TAG_KEYS = ("pi_email", "project_id", "fund_org")
 MONEY = Decimal("1e-10")  # costs keep 10 decimal places; statements round lines to cents
 QUANTITY = Decimal("1e-12")
@@ -239,7 +242,12 @@ def convert_slurm(
     rows: list[dict[str, str]] = []
     base = _base_row(config, rates.source, rates.provider, start, end)
     unmapped: set[str] = set()
-    for (account, part_key, index), (cpu_seconds, gpu_seconds, jobs) in sorted(usage.items()):
+    charges = [
+        (account, part_key, index, acc[0], acc[1], acc[2])
+        for (part_key, index), by_account in usage.items()
+        for account, acc in by_account.items()
+    ]
+    for account, part_key, index, cpu_seconds, gpu_seconds, jobs in sorted(charges):
         partition = rates.partitions[part_key]
         rate = partition.rates[index]
         charge_start = max(start, rate.effective) if rate.effective else start
@@ -259,13 +267,7 @@ def convert_slurm(
             resource = "cpu" if unit == "Core-Hours" else "gpu"
             since = f", rate from {rate.effective:%Y-%m-%d}" if rate.effective else ""
             plural = "" if jobs == 1 else "s"
-            row = _priced_row(
-                base,
-                Decimal(seconds) / 3600,
-                price,
-                rate.subsidy_percent,
-                Decimal(0),
-            )
+            row = _priced_row(base, seconds, 3600, price, rate.subsidy_percent)
             row.update(
                 ChargePeriodStart=_iso(charge_start),
                 ChargePeriodEnd=_iso(charge_end),
@@ -314,7 +316,7 @@ class _Report:
         return [*self.problems, Problem(shown, f"{more} more bad lines not shown")]
 
 
-_Usage = dict[tuple[str, str, int], list[int]]
+_Usage = dict[tuple[str, int], dict[str, list[int]]]  # (partition, rate index) → by account
 
 
 def _read_sacct(
@@ -328,27 +330,26 @@ def _read_sacct(
     changes, and a job's months add up to its elapsed time exactly.
     """
     report = _Report()
+    # Per partition, the rate segments that overlap the period: (from, to, usage by account)
+    # where usage is [core-seconds, GPU-seconds, jobs].
+    segments: dict[str, list[tuple[int, int, dict[str, list[int]]]]] = {}
     usage: _Usage = {}
-    # Per partition, the rate segments that overlap the period: (from, to, rate index).
-    segments: dict[str, list[tuple[int, int, int]]] = {}
     for key, partition in rates.partitions.items():
-        bounds = [_seconds(r.effective) if r.effective else None for r in partition.rates]
-        segs = []
-        for i in range(len(bounds)):
-            lo = max(period_start, bounds[i] or period_start)
-            nxt = bounds[i + 1] if i + 1 < len(bounds) else None
-            hi = min(period_end, nxt) if nxt is not None else period_end
-            if lo < hi:
-                segs.append((lo, hi, i))
-        segments[key] = segs
+        starts = [_seconds(r.effective) if r.effective else period_start for r in partition.rates]
+        ends = [*starts[1:], period_end]
+        segments[key] = []
+        for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+            if max(lo, period_start) < min(hi, period_end):
+                by_account: dict[str, list[int]] = {}
+                segments[key].append((max(lo, period_start), min(hi, period_end), by_account))
+                usage[(key, i)] = by_account
 
     billable = {s.upper() for s in rates.billable_states}
     excluded = rates.excluded_accounts
     states: dict[str, bool] = {}
     tres_cache: dict[str, tuple[int, int]] = {}
-    days: dict[str, int] = {}
-    names = ", ".join(SACCT_FIELDS)
-    usage_get = usage.get
+    fromiso = datetime.fromisoformat
+    lines_read = charged = 0
 
     def bad(lineno: int, message: str) -> None:
         report.add(at(shown, lineno), message)
@@ -363,24 +364,20 @@ def _read_sacct(
         except UnicodeDecodeError as exc:
             raise _not_utf8(shown, exc) from exc
         header = [h.strip() for h in first.rstrip("\r\n").removeprefix("\ufeff").split("|")]
-        skip = 1
+        lines: Iterable[str]
         if "Account" in header and "JobID" in header:
             pick, elapsed_name = _sacct_columns(header, shown)
-            nfields = len(header)
-            pending: list[str] = []
-        else:
+            names, lines, skip = "|".join(header), fh, 1
+        else:  # --noheader: the documented field order
             pick, elapsed_name = itemgetter(*range(len(SACCT_FIELDS))), "ElapsedRaw"
-            nfields = len(SACCT_FIELDS)
-            pending = [first]
-            skip = 0
-        lineno = skip
+            names, lines, skip = "|".join(SACCT_FIELDS), chain([first], fh), 0
+        nfields = names.count("|") + 1
         try:
-            lines: Iterable[str] = _chain(pending, fh)
             for lineno, raw in enumerate(lines, skip + 1):
                 line = raw.rstrip("\r\n")
                 if not line:
                     continue
-                report.lines += 1
+                lines_read += 1
                 parts = line.split("|")
                 if len(parts) != nfields:
                     bad(
@@ -432,50 +429,55 @@ def _read_sacct(
                         )
                         continue
                     counts = tres_cache[tres] = parsed
-                begin = _timestamp(start_text, days)
-                if begin is None:
-                    finish = _timestamp(end_text, days)
-                    if start_text not in ("Unknown", "None", "") or finish is None:
+                # Start and End are parsed inline: this loop runs once per job.
+                begin = -1
+                if len(start_text) == 19 and start_text[10] == "T":
+                    try:
+                        t = fromiso(start_text)
+                        begin = t.toordinal() * _DAY + t.hour * 3600 + t.minute * 60 + t.second
+                    except ValueError:
+                        pass
+                if end_text not in NO_TIME:
+                    try:
+                        if len(end_text) != 19 or end_text[10] != "T":
+                            raise ValueError(end_text)
+                        fromiso(end_text)
+                    except ValueError:
                         bad(
                             lineno,
-                            f'Start "{start_text}" is not a date-time like '
-                            "2026-10-01T13:45:00; a job that ran needs its start time",
+                            f'End "{end_text}" is not a date-time like 2026-10-01T13:45:00; '
+                            "export End as sacct prints it (Unknown while a job runs)",
                         )
                         continue
-                    begin = finish - elapsed
-                elif end_text not in ("Unknown", "None", "") and (
-                    _timestamp(end_text, days) is None
-                ):
+                    if begin < 0 and start_text in NO_TIME:  # started, but sacct lost when
+                        begin = _seconds(fromiso(end_text)) - elapsed
+                if begin < 0:
                     bad(
                         lineno,
-                        f'End "{end_text}" is not a date-time like 2026-10-01T13:45:00 or Unknown',
+                        f'Start "{start_text}" is not a date-time like '
+                        "2026-10-01T13:45:00; a job that ran needs its start time",
                     )
                     continue
                 finish = begin + elapsed
                 if finish <= period_start or begin >= period_end:
                     continue
                 cpus, gpus = counts
-                report.charged += 1
-                for lo, hi, index in job_segments:
+                charged += 1
+                for lo, hi, by_account in job_segments:
                     seconds = (hi if finish > hi else finish) - (lo if begin < lo else begin)
                     if seconds <= 0:
                         continue
-                    slot = (account, part_key, index)
-                    acc = usage_get(slot)
+                    acc = by_account.get(account)
                     if acc is None:
-                        usage[slot] = [cpus * seconds, gpus * seconds, 1]
+                        by_account[account] = [cpus * seconds, gpus * seconds, 1]
                     else:
                         acc[0] += cpus * seconds
                         acc[1] += gpus * seconds
                         acc[2] += 1
         except UnicodeDecodeError as exc:
             raise _not_utf8(shown, exc) from exc
+    report.lines, report.charged = lines_read, charged
     return usage, report
-
-
-def _chain(first: list[str], rest: Iterable[str]) -> Iterable[str]:
-    yield from first
-    yield from rest
 
 
 def _sacct_columns(header: list[str], shown: str) -> tuple[Callable[[list[str]], Any], str]:
@@ -534,26 +536,6 @@ def _elapsed_seconds(text: str) -> int:
     return ((d * 24 + h) * 60 + mi) * 60 + s
 
 
-def _timestamp(text: str, days: dict[str, int]) -> int | None:
-    """Seconds since day 1 of ``YYYY-MM-DDTHH:MM:SS`` (naive local time), or None."""
-    if len(text) != 19 or text[10] != "T" or text[13] != ":" or text[16] != ":":
-        return None
-    day = days.get(text[:10])
-    if day is None:
-        try:
-            day = date.fromisoformat(text[:10]).toordinal() * _DAY
-        except ValueError:
-            return None
-        days[text[:10]] = day
-    hh, mm, ss = text[11:13], text[14:16], text[17:19]
-    if not (hh.isdigit() and mm.isdigit() and ss.isdigit()):
-        return None
-    h, m, s = int(hh), int(mm), int(ss)
-    if h > 23 or m > 59 or s > 59:
-        return None
-    return day + h * 3600 + m * 60 + s
-
-
 def _seconds(moment: datetime) -> int:
     return moment.toordinal() * _DAY + moment.hour * 3600 + moment.minute * 60 + moment.second
 
@@ -598,8 +580,11 @@ def convert_storage(
                 left = free_left.setdefault((project, tier_key), tier.free_tb)
                 free = min(tb, left)
                 free_left[(project, tier_key)] = left - free
-            row = _priced_row(base, tb, tier.tb_month, tier.subsidy_percent, free)
-            note = f"; {_number(free)} TB free allowance applied" if free else ""
+            row = _priced_row(
+                base, used, rates.bytes_per_tb, tier.tb_month, tier.subsidy_percent, free
+            )
+            shown_free = _number(free.quantize(Decimal("0.001"), ROUND_HALF_UP))
+            note = f"; {shown_free} TB free allowance applied" if free else ""
             row.update(
                 ChargeDescription=f"{tier.name}: {share}{note}",
                 ServiceCategory=rates.service_category,
@@ -657,9 +642,9 @@ def _read_storage(
                 )
             width = len(header)
             pick = itemgetter(index["share"], index["project"], index["bytes_used"], index["tier"])
-            lineno = 1
-            for row in reader:
-                lineno = reader.line_num
+            end_of_previous = reader.line_num
+            for row in reader:  # a quoted field may span lines: report where a row starts
+                lineno, end_of_previous = end_of_previous + 1, reader.line_num
                 if not row or not any(cell.strip() for cell in row):
                     continue
                 report.lines += 1
@@ -674,7 +659,7 @@ def _read_storage(
                 if not share:
                     report.add(at(shown, lineno), 'share "" is empty; every line names a share')
                     continue
-                if not used_text.isdigit():
+                if not (used_text.isascii() and used_text.isdigit()):
                     report.add(
                         at(shown, lineno),
                         f'bytes_used "{used_text}" is not a whole number of bytes; '
@@ -718,9 +703,11 @@ def load_slurm_rates(path: Path) -> SlurmRates:
     where = str(path)
     partitions: dict[str, Partition] = {}
     for key, spec in (raw.get("partitions") or {}).items():
-        if not isinstance(spec, dict):
-            continue
         prefix = f"partitions.{key}"
+        if not isinstance(spec, dict):
+            if spec is None:
+                problems.append(Problem(where, f"{prefix}: give name, cpu_hour and/or gpu_hour"))
+            continue
         base = _slurm_rate(spec, None, None, prefix, where, problems)
         if base.cpu_hour is None and base.gpu_hour is None:
             problems.append(Problem(where, f"{prefix}: give cpu_hour, gpu_hour or both"))
@@ -729,9 +716,10 @@ def load_slurm_rates(path: Path) -> SlurmRates:
         for i, change in enumerate(changes):
             when = change.get("effective")
             if not isinstance(when, date):
-                problems.append(
-                    Problem(where, f"{prefix}.changes[{i}].effective: required, a date")
-                )
+                if when is None:  # a value of another type is reported by check_schema
+                    problems.append(
+                        Problem(where, f"{prefix}.changes[{i}].effective: required, a date")
+                    )
                 continue
             moment = (
                 when if isinstance(when, datetime) else datetime(when.year, when.month, when.day)
@@ -805,9 +793,11 @@ def load_storage_rates(path: Path) -> StorageRates:
     )
     tiers: dict[str, Tier] = {}
     for key, spec in (raw.get("tiers") or {}).items():
-        if not isinstance(spec, dict):
-            continue
         prefix = f"tiers.{key}"
+        if not isinstance(spec, dict):
+            if spec is None:
+                problems.append(Problem(where, f"{prefix}: give name and tb_month"))
+            continue
         price = _decimal(spec, "tb_month", None, f"{prefix}.tb_month", where, problems)
         if price is None and "tb_month" not in spec:
             problems.append(Problem(where, f"{prefix}.tb_month: required, the price per TB-month"))
@@ -931,24 +921,11 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
 
 
 def _output_path(config: Config, period: str, source: str, out: Path | None) -> Path:
+    """``out``, or ``periods/YYYY-MM/<source>.csv`` when the period is open."""
     if out is not None:
         return out
-    folder = config.periods_dir / period
-    status_file = folder / "period.yaml"
-    if status_file.is_file():
-        status = load_yaml(status_file)
-        state = status.get("status") if isinstance(status, dict) else None
-        if state in ("closed", "finalized"):
-            raise DataError(
-                [
-                    Problem(
-                        str(status_file),
-                        f"period {period} is {state}; reopen it first, or write elsewhere "
-                        "with -o FILE",
-                    )
-                ]
-            )
-    return folder / f"{source}.csv"
+    periods.require_open(config, period, f"write {source}.csv")
+    return config.periods_dir / period / f"{source}.csv"
 
 
 def _base_row(
@@ -975,15 +952,18 @@ def _base_row(
 
 def _priced_row(
     base: dict[str, str],
-    quantity: Decimal,
+    amount: int,
+    per_unit: int,
     price: Decimal,
     subsidy_percent: Decimal,
-    free_quantity: Decimal,
+    free_quantity: Decimal = Decimal(0),
 ) -> dict[str, str]:
-    """Costs of ``quantity`` at ``price``: list is unsubsidized, billed is after the subsidy
-    (and after a free allowance of ``free_quantity``), each rounded once from exact values."""
+    """Costs of ``amount / per_unit`` units (core-seconds / 3600, bytes / bytes per TB) at
+    ``price``: list is unsubsidized, billed is after the subsidy (and after a free allowance
+    of ``free_quantity`` units), each rounded once from exact values."""
     with localcontext() as ctx:
         ctx.prec = 60
+        quantity = Decimal(amount) / per_unit
         list_cost = quantity * price
         billed = (quantity - free_quantity) * price * (100 - subsidy_percent) / 100
         list_text = _money(list_cost)
@@ -1029,10 +1009,17 @@ def _write_csv(out: Path, columns: Sequence[str], rows: list[dict[str, str]]) ->
             writer = csv.DictWriter(fh, fieldnames=list(columns), lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it normal rights
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _result(

@@ -105,7 +105,9 @@ def create_tables(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         columns.append(f"{sql.quote(name)} {kind}")
     con.execute(
         "CREATE OR REPLACE TABLE raw_charges (period VARCHAR, source VARCHAR, file VARCHAR, "
-        "row_number BIGINT, content_hash VARCHAR, " + ", ".join(columns) + ", extra JSON)"
+        "row_number BIGINT, charge_base VARCHAR, content_key UBIGINT, "
+        + ", ".join(columns)
+        + ", extra JSON, bad_raw JSON)"
     )
     sql.run_script(con, "projects_table")
     rows = [(p.id, p.name, p.pi_email, p.fund_org, p.end_date) for p in cfg.projects.values()]
