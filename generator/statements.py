@@ -434,8 +434,8 @@ def end_warning(end_date: date | None, period_end: date) -> EndWarning | None:
 
 
 # The trend chart's drawing area, in SVG user units.
-CHART_WIDTH, CHART_HEIGHT = 640, 116
-PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 70, 640, 8, 112
+CHART_WIDTH, CHART_HEIGHT = 640, 100
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 70, 640, 8, 96
 
 
 def trend(period: str, amounts_by_period: dict[str, Decimal], loaded: set[str]) -> Trend:
@@ -447,14 +447,15 @@ def trend(period: str, amounts_by_period: dict[str, Decimal], loaded: set[str]) 
     known = [v for v in values.values() if v is not None]
     maximum = max([Decimal(0), *known])
     minimum = min([Decimal(0), *known])
-    span = (maximum - minimum) or Decimal(1)
+    span = maximum - minimum
     height = Decimal(PLOT_BOTTOM - PLOT_TOP)
-    baseline = PLOT_TOP + height * maximum / span
+    # Zero sits at the bottom, or above the credits; with nothing but zeros, at the bottom.
+    baseline = PLOT_TOP + height * maximum / span if span else Decimal(PLOT_BOTTOM)
     slot = Decimal(PLOT_RIGHT - PLOT_LEFT) / TREND_MONTHS
     bars: list[TrendBar] = []
     for i, month in enumerate(months):
         value = values[month]
-        size = abs(value) * height / span if value else Decimal(0)
+        size = abs(value) * height / span if value else Decimal(0)  # value ≠ 0: span > 0
         top = baseline - size if value and value > 0 else baseline
         x = PLOT_LEFT + slot * i + slot * Decimal("0.18")
         bars.append({

@@ -52,7 +52,8 @@ def percent(value: Decimal | None, places: int = 1) -> str:
     if value is None:
         return "—"
     quantum = Decimal(1).scaleb(-places)
-    return f"{(value * 100).quantize(quantum, rounding=ROUND_HALF_UP)}%"
+    shown = (value * 100).quantize(quantum, rounding=ROUND_HALF_UP)
+    return f"{shown if shown else abs(shown)}%"  # never "-0.0%"
 
 
 def long_date(value: date) -> str:

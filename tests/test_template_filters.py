@@ -71,6 +71,8 @@ def test_money_and_percent() -> None:
     assert percent(Decimal("1")) == "100.0%"
     assert percent(Decimal("0.00049")) == "0.0%"
     assert percent(None) == "—"
+    assert percent(Decimal("-0") / Decimal("-29.5")) == "0.0%"
+    assert percent(Decimal("-0.25")) == "-25.0%"
     assert long_date(date(2027, 8, 31)) == "31 August 2027"
 
 
