@@ -6,6 +6,7 @@ config → read FOCUS files → normalize → flag → apply review decisions �
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +141,9 @@ def load(
     ``extra_files`` are read as if they were in place (``ingest --dry-run`` uses this).
     """
     con = duckdb.connect(database)
+    # Stay well inside a laptop's memory: DuckDB spills to a temporary folder past this.
+    con.execute("SET memory_limit = '1800MB'")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/openchargeback.duckdb.tmp'")
     create_tables(con, cfg)
     wanted, files, problems = period_files(cfg, periods)
     extra = list(extra_files)

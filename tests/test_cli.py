@@ -157,3 +157,21 @@ def test_show_and_periods_list_and_build(repo):
     text = (repo / "build/reconciliation.csv").read_text()
     assert text.splitlines()[1] == "2026-10,3,18.01,20.01,-2.00,0.00,2,1,0,20.01"
     assert run("show", "nobody@test.edu", "--repo", repo).exit_code == 1
+
+
+def test_convert_commands_write_focus_into_the_period(demo_repo):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "sample_data"
+    (demo_repo / "periods/2026-10/hpc.csv").unlink()
+    result = run("convert", "slurm", samples / "sacct-2026-07-25_2026-11-05.txt", "-p", "2026-10",
+                 "--repo", demo_repo)
+    assert result.exit_code == 0, result.output
+    assert "no mapping in data/accounts.yaml: patel-newlab" in result.output
+    committed = samples.parent / "periods/2026-10/hpc.csv"
+    assert (demo_repo / "periods/2026-10/hpc.csv").read_text() == committed.read_text()
+    bad = demo_repo / "bad.txt"
+    bad.write_text("1|u|acct|nopart|cpu=1|60|COMPLETED|2026-10-01T00:00:00|2026-10-01T00:01:00\n")
+    result = run("convert", "slurm", bad, "-p", "2026-10", "--repo", demo_repo)
+    assert result.exit_code == 1
+    assert "bad.txt:1:" in result.output

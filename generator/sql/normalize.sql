@@ -95,3 +95,5 @@ LEFT JOIN projects pr ON pr.id = t.tag_project_id;
 DROP TABLE tag_sets;
 DROP TABLE repeated;
 DROP TABLE charge_ids;
+
+DROP TABLE raw_charges;
