@@ -9,6 +9,11 @@ The pipeline, one module per stage, run in order by ``loader.load``:
 5. ``reviews``  apply reviews/YYYY-MM.yaml: approve, reject, reassign
 6. ``sql/statement_lines.sql``  roll up billed charges into rounded statement lines
 
-Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show`` and ``build`` call
-one core function each (``ingest``, ``reviews``, ``check``, ``report``).
+Then ``build.build`` renders from the warehouse:
+
+7. ``statements``  a statement per PI and project and period: Markdown, PDF, CSV
+
+Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show``, ``build`` and
+``generate`` call one core function each (``ingest``, ``reviews``, ``check``, ``report``,
+``statements.write_statements``).
 """
