@@ -49,6 +49,8 @@ from .template_filters import csv_cell, environment, template_dirs, template_pro
 MD_TEMPLATE = "statement.md.j2"
 PDF_TEMPLATE = "statement_pdf.html.j2"
 CSS = "statement.css"
+# Table cells aligned with an attribute, not a style="" WeasyPrint would parse per cell.
+MARKDOWN = {"tables": {"use_align_attribute": True}}
 # What a statement is built from: a change here, not yet committed, is shown on it.
 INPUTS = ("data", "periods", "reviews", "site_templates")
 RESOURCE_LIMIT = 50
@@ -604,7 +606,7 @@ def render(job: Job) -> Problem | None:
     env = _environment(job.dirs, job.currency)
     try:
         text = env.get_template(MD_TEMPLATE).render(job.context)
-        body = markdown.markdown(text, extensions=["tables"], output_format="html")
+        body = markdown.markdown(text, extensions=["tables"], extension_configs=MARKDOWN)
         page = env.get_template(PDF_TEMPLATE).render(
             job.context, body=Markup(body), css=Markup(stylesheet(env))
         )
