@@ -22,6 +22,7 @@ import argparse
 import io
 import os
 import random
+import resource
 import shutil
 import statistics
 import sys
@@ -118,6 +119,10 @@ def baseline_html(cells: int) -> str:
     )
 
 
+def loadavg() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def clock() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
@@ -158,14 +163,17 @@ def main() -> None:
         print(f"load: {time.perf_counter() - wall:.2f} s ({len(wh.periods)} periods)")
 
         # 1. write_statements, as build runs it.
+        print(f"load average before: {loadavg()}")
         wall, cpu = clock()
+        workers_cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
         statements = write_statements(wh, [PERIODS[-1]])
         ours_wall, ours_cpu = time.perf_counter() - wall, time.process_time() - cpu
+        workers_cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - workers_cpu
         pages = [len(pypdf.PdfReader(s.pdf_path).pages) for s in statements]
         rate = len(statements) / ours_wall
         print(f"write_statements: {len(statements)} statements in {ours_wall:.2f} s wall "
-              f"({ours_cpu:.2f} s CPU here) = {rate:.2f} statements/s; "
-              f"pages: {pages.count(1)} of one page, most {max(pages)}")
+              f"= {rate:.2f} statements/s; CPU {ours_cpu:.2f} s here + {workers_cpu:.2f} s in "
+              f"{os.cpu_count()} workers; pages: {pages.count(1)} of one page, most {max(pages)}")
 
         # 2. The same render in one process, for a sample.
         wall, cpu = clock()
@@ -192,8 +200,7 @@ def main() -> None:
         print(f"write_statements / WeasyPrint alone: {rate * alone:.2f}x (target 1.5x)")
         cores = os.cpu_count() or 1
         print(f"  from CPU time (what {cores} idle cores would give): "
-              f"{cores * alone_cpu / one_cpu:.2f}x; load average now "
-              f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+              f"{cores * alone_cpu / one_cpu:.2f}x; load average now {loadavg()}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
