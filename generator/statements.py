@@ -44,7 +44,7 @@ from .files import replace_dir, slug, staging_dir
 from .loader import Warehouse
 from .money import exact
 from .progress import progress
-from .template_filters import csv_cell, environment, template_dirs, template_problem
+from .template_filters import environment, neutralize, template_dirs, template_problem
 
 MD_TEMPLATE = "statement.md.j2"
 PDF_TEMPLATE = "statement_pdf.html.j2"
@@ -120,10 +120,11 @@ class Pending(TypedDict):
 
 class Correction(TypedDict):
     charge_id: str
-    corrects: str | None
+    corrects: str | None  # the corrected charge's ID, when the row names it
+    corrects_period: str | None
     service: str
     resource_name: str
-    description: str | None
+    description: str | None  # the correction's reason, or its ChargeDescription
     charged: Decimal
 
 
@@ -187,6 +188,7 @@ class StatementContext(TypedDict):
     more: More | None
     pending: Pending | None
     corrections: list[Correction]
+    corrections_total: Decimal | None  # the correction lines' sum; None without corrections
     trend: Trend
     end_warning: EndWarning | None
     csv_name: str
@@ -203,7 +205,6 @@ class Job:
     name: str  # <pi>/<project>, without suffix
     dirs: tuple[Path, ...]
     currency: Currency
-    root: Path
 
 
 Key = tuple[str, str | None, str | None]  # (period, pi_email, project_id)
@@ -239,7 +240,7 @@ def write_statements(
         }
         try:
             jobs = [
-                Job(p.context, p.csv_rows, staged[p.key[0]], p.name, dirs, cfg.currency, cfg.root)
+                Job(p.context, p.csv_rows, staged[p.key[0]], p.name, dirs, cfg.currency)
                 for p in prepared
             ]
             problems = render_all(jobs)
@@ -346,11 +347,13 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None) -> list[Prepare
             "more": {**amounts(more), "resources": more["resources"]} if more else None,
             "pending": {"charges": pend["charges"], "amount": pend["amount"]} if pend else None,
             "corrections": [
-                {"charge_id": r["charge_id"], "corrects": r["corrects"], "service": r["service"],
+                {"charge_id": r["charge_id"], "corrects": r["corrects"],
+                 "corrects_period": r["corrects_period"], "service": r["service"],
                  "resource_name": r["resource_name"], "description": r["description"],
                  "charged": r["charged"]}
                 for r in corrections.get(key, [])
             ],
+            "corrections_total": s["corrections"],
             "trend": trend(period, history[pi_email, project_id], set(wh.periods)),
             "end_warning": end_warning(project.end_date if project else None, month_end(period)),
             "csv_name": names[key].rsplit("/", 1)[-1] + ".csv",
@@ -538,7 +541,7 @@ def check_templates(dirs: tuple[Path, ...], cfg: Config) -> None:
             where = " or ".join(str(d) for d in dirs)
             problems.append(Problem(name, f"template not found in {where}"))
         except jinja2.TemplateError as exc:
-            problems.append(template_problem(exc, cfg.root))
+            problems.append(template_problem(exc, dirs))
     if problems:
         raise DataError(problems)
 
@@ -611,7 +614,7 @@ def render(job: Job) -> Problem | None:
             job.context, body=Markup(body), css=Markup(stylesheet(env))
         )
     except Exception as exc:  # any error inside a template is the template's to fix
-        return template_problem(exc, job.root)
+        return template_problem(exc, job.dirs)
     fonts, images = _printer()
     pdf = HTML(string=page).write_pdf(font_config=fonts, cache=images)
     base = job.folder / job.name
@@ -629,6 +632,7 @@ def charges_csv(rows: list[dict[str, Any]]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for r in rows:
         writer.writerow(
-            [exact(r[c]) if c in CSV_NUMBERS else csv_cell(r[c]) for c in CSV_COLUMNS]
+            [exact(r[c]) if c in CSV_NUMBERS else neutralize("" if r[c] is None else str(r[c]))
+             for c in CSV_COLUMNS]
         )
     return out.getvalue().encode("utf-8")

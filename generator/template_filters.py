@@ -1,8 +1,15 @@
-"""Every Jinja filter, and the one environment all templates in ``site_templates/`` render in.
+"""Every Jinja filter, and the one way templates in ``site_templates/`` are loaded.
 
-Text from FOCUS files is untrusted: ``md`` makes it plain text in Markdown *and* in the HTML
-that Markdown becomes; HTML templates autoescape; ``csv_cell`` keeps a spreadsheet from
-running it as a formula.
+A template in the billing repo's ``site_templates/`` overrides the shipped one of the same
+name. Text from FOCUS files (and from ``data/``) is untrusted:
+
+- ``markdown_escape`` (the ``md`` filter) makes it plain text in Markdown *and* in the HTML
+  Markdown becomes: statements, the site, the pull-request billing diff;
+- ``*.html.j2``, ``*.svg.j2`` and ``*.xml.j2`` templates escape HTML automatically;
+- a CSV template rendered with ``finalize=csv_value`` escapes every value it prints: text is
+  neutralized so a spreadsheet cannot run it as a formula, and quoted when it holds a comma,
+  quote or line break; amounts go through the ``amount`` filter, which keeps their sign and
+  format.
 """
 
 from __future__ import annotations
@@ -11,7 +18,6 @@ import traceback
 from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,40 +25,67 @@ import jinja2
 
 from .config import Config, Currency
 from .errors import Problem, at
-from .money import format_money
+from .money import fixed, format_money
+from .scaffold import shipped_root
 
-# The templates that ship with OpenChargeback; a repo's site_templates/ overrides them file
-# by file, so an institution restyles only what it changes.
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
+DEFAULT_TEMPLATES = shipped_root() / "site_templates"  # in the package, or the checkout
 
-# HTML's special characters, and those that mean something to Markdown (or to a common
-# extension: ~ strikethrough), become character references: they read as themselves in a
-# Markdown table, in the HTML Markdown produces and in a PDF, and can never start a tag,
-# a link, emphasis or a code span.
-_TEXT_ESCAPES = {
-    **{c: f"&#{ord(c)};" for c in "\\`*_[]|#~{}!'"},
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-}
+# A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def md(value: Any) -> str:
-    """Untrusted text as plain text in Markdown (and in the HTML made from it), one line."""
+class Cell(str):
+    """Text that is already a finished CSV cell: printed as it is."""
+
+
+def neutralize(text: str) -> str:
+    """``=SUM(A1)`` → ``'=SUM(A1)``: a leading quote makes a spreadsheet show it as text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_quote(text: str) -> str:
+    """Quote a cell when it holds a separator, a quote or a line break (RFC 4180)."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_value(value: Any) -> str:
+    """How a CSV template prints any value: nothing for None, numbers as they are, text safe."""
     if value is None:
         return ""
-    return "".join(_TEXT_ESCAPES.get(c, c) for c in " ".join(str(value).split()))
+    if isinstance(value, Cell):
+        return value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return csv_quote(neutralize(str(value)))
 
 
-def money(amount: Decimal | None, currency: Currency) -> str:
+def text(value: Any) -> str:
+    """How a plain-text or HTML template prints a value: nothing for None; text (and markup
+    that is already safe) as it is."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+@jinja2.pass_environment
+def amount(env: jinja2.Environment, value: Decimal | None) -> Cell:
+    """``1234.50``, ``-5.00``: the currency's minor unit, no symbol; never neutralized."""
+    return Cell(fixed(value, env.globals["currency"]))  # type: ignore[arg-type]
+
+
+@jinja2.pass_environment
+def money(env: jinja2.Environment, value: Decimal | None) -> str:
     """``$1,234.50``; ``-$5.00`` for credits."""
-    return format_money(amount, currency)
+    return format_money(value, env.globals["currency"])  # type: ignore[arg-type]
 
 
 def percent(value: Decimal | None, places: int = 1) -> str:
     """``40.0%``; an em dash when there is nothing to divide by (``None``)."""
     if value is None:
         return "—"
-    quantum = Decimal(1).scaleb(-places)
-    shown = (value * 100).quantize(quantum, rounding=ROUND_HALF_UP)
+    shown = (value * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return f"{shown if shown else abs(shown)}%"  # never "-0.0%"
 
 
@@ -61,34 +94,52 @@ def long_date(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# HTML's special characters, and those that mean something to Markdown (or to a common
+# extension: ~ strikethrough), become character references: they read as themselves in a
+# Markdown paragraph or table cell (Python-Markdown and GitHub alike), in the HTML Markdown
+# produces and in a PDF, and can never start a tag, a link, emphasis, a code span or a new
+# cell. (A backslash escape does not work for a backtick inside a Python-Markdown table.)
+_TEXT_ESCAPES = {
+    **{c: f"&#{ord(c)};" for c in "\\`*_[]|#~{}!'"},
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+}
 
 
-def csv_cell(value: Any) -> str:
-    """Text for a CSV cell that a spreadsheet shows as text and never runs as a formula."""
+def markdown_escape(value: object) -> str:
+    """Untrusted text as plain text in Markdown, on one line: no markup, HTML, cell breaks or
+    @mentions."""
     if value is None:
         return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    words = []
+    for word in str(value).split():
+        escaped = "".join(_TEXT_ESCAPES.get(c, c) for c in word)
+        words.append("&#64;" + escaped[1:] if escaped.startswith("@") else escaped)
+    return " ".join(words)
 
 
-def filters(currency: Currency) -> dict[str, Callable[..., Any]]:
-    return {
-        "md": md,
-        "money": partial(money, currency=currency),
-        "percent": percent,
-        "long_date": long_date,
-        "csv_cell": csv_cell,
-    }
+FILTERS: dict[str, Callable[..., Any]] = {
+    "amount": amount,
+    "money": money,
+    "percent": percent,
+    "long_date": long_date,
+    "md": markdown_escape,
+}
 
 
 def template_dirs(cfg: Config) -> tuple[Path, ...]:
-    """The repo's ``site_templates/`` first, then the built-in defaults."""
+    """The repo's ``site_templates/`` first, then the shipped defaults."""
     return (cfg.root / "site_templates", DEFAULT_TEMPLATES)
 
 
-def environment(dirs: tuple[Path, ...], currency: Currency) -> jinja2.Environment:
-    """Strict (an unknown name is an error), trimmed blocks, HTML/SVG/XML autoescaped."""
+def environment(
+    dirs: tuple[Path, ...], currency: Currency, finalize: Callable[[Any], str] = text
+) -> jinja2.Environment:
+    """The environment templates render in, from ``dirs`` (see ``template_dirs``).
+
+    ``finalize`` prints each value (``csv_value`` for CSV templates). Undefined names are
+    errors, so a misspelt field fails the render instead of printing nothing. HTML, SVG and
+    XML templates escape what they print.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
@@ -98,27 +149,30 @@ def environment(dirs: tuple[Path, ...], currency: Currency) -> jinja2.Environmen
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html.j2", "svg.j2", "xml.j2"), default_for_string=False
         ),
+        finalize=finalize,
     )
-    env.filters.update(filters(currency))
+    env.filters.update(FILTERS)
+    env.globals["currency"] = currency
     return env
 
 
-def template_problem(exc: BaseException, root: Path) -> Problem:
-    """Where in which template an error happened (``site_templates/x.j2:12``), and what."""
+def template_problem(exc: BaseException, dirs: tuple[Path, ...]) -> Problem:
+    """Where in which template an error happened (``site_templates/x.j2:12``), and what.
+
+    ``dirs`` are the template folders; a template is named by its path inside them.
+    """
     filename: str | None = getattr(exc, "filename", None)
     line: int | None = getattr(exc, "lineno", None)
     if not isinstance(exc, jinja2.TemplateSyntaxError):
         # Jinja maps the traceback onto template lines; the innermost template frame is it.
-        frames = [
-            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")
-        ]
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if any(Path(f.filename).is_relative_to(d) for d in dirs)]
         if frames:
             filename, line = frames[-1].filename, frames[-1].lineno
-    shown = filename or "site_templates"
-    if filename:
-        try:
-            shown = str(Path(filename).resolve().relative_to(root))
-        except ValueError:
-            shown = filename
+    shown = "site_templates"
+    for folder in dirs:
+        if filename and Path(filename).is_relative_to(folder):
+            shown = f"site_templates/{Path(filename).relative_to(folder)}"
+            break
     message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
     return Problem(at(shown, line), f"template error: {message}; fix the template")

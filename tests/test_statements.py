@@ -297,25 +297,42 @@ def test_pending_review_is_shown_but_not_billed(make_repo: Callable[..., Path]) 
     assert len(csv_rows(s.csv_path)) == 1
 
 
-CORRECTION_HEADER = HEADER + ",ChargeClass,ChargeDescription,x_CorrectsChargeId"
+CORRECTION_HEADER = HEADER + ",ChargeClass,ChargeDescription"
 
 
 def test_corrections_are_shown_as_negatives(make_repo: Callable[..., Path]) -> None:
-    lines = [CORRECTION_HEADER,
-             row(cost="40.00") + ",,Usage,",
-             row(cost="-12.34", list_cost="-12.34", contracted="-12.34", resource="i-old")
-             + ",Correction,Overbilled in September,0123456789abcdef"]
-    root = make_repo({"periods/2026-10/aws.csv": "\n".join(lines) + "\n"})
-    (s,) = write_statements(warehouse(root))
-    assert s.total_due == Decimal("27.66")
+    from generator.corrections import correct
+
+    root = make_repo({
+        "periods/2026-09/aws.csv": f"{HEADER}\n{row(period='2026-09', cost='50.00')}\n",
+        "periods/2026-10/aws.csv": "\n".join([
+            CORRECTION_HEADER,
+            row(cost="40.00") + ",,Usage",
+            # A provider's own correction row: no charge named.
+            row(cost="-0.105", list_cost="-0.105", contracted="-0.105", resource="i-fix")
+            + ",Correction,Rounding adjustment",
+        ]) + "\n",
+    })
+    cfg = load_config(root)
+    (original,) = warehouse(root).query("review_list", period="2026-09", flag=None,
+                                        status="all")
+    correct(cfg, original["charge_id"], "-12.34", "Overbilled in September", "Jane",
+            period="2026-10")
+    wh = warehouse(root)
+    (s,) = write_statements(wh, ["2026-10"])
+    assert s.total_due == Decimal("40.00") - Decimal("0.11") - Decimal("12.34")
     md = s.md_path.read_text()
     section = md.split("## Corrections to earlier periods")[1].split("##")[0]
-    assert "0123456789abcdef" in section
-    assert "Overbilled in September" in section
-    assert "-$12.34" in section
+    assert f"{original['charge_id']} (2026-09)" in section
+    assert "Overbilled in September" in section and "Rounding adjustment" in section
+    assert "-$12.34" in section and "-$0.11" in section
+    assert "Total corrections** | | | **-$12.45**" in section
+    lines = wh.con.execute("SELECT sum(charged) FROM statement_lines WHERE correction "
+                           "AND period = '2026-10'").fetchone()[0]
+    assert lines == Decimal("-12.45")
     assert "Corrections to earlier periods" in pdf_text(s.pdf_path)
     corrects = {r["corrects"] for r in csv_rows(s.csv_path)}
-    assert corrects == {"", "0123456789abcdef"}
+    assert corrects == {"", original["charge_id"]}
 
 
 def test_no_corrections_section_without_corrections(make_repo: Callable[..., Path]) -> None:
@@ -529,7 +546,7 @@ def test_generate_command(make_repo: Callable[..., Path]) -> None:
     assert (root / "build/statements/2026-10/ada@test.edu/p1.pdf").is_file()
     missing = runner.invoke(app, ["generate", "--repo", str(root)])
     assert missing.exit_code == 2
-    assert "-p YYYY-MM" in missing.output
+    assert "--period" in missing.output
 
 
 def test_build_writes_statements_for_every_period(make_repo: Callable[..., Path]) -> None:

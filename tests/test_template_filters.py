@@ -1,7 +1,10 @@
-"""Jinja filters: untrusted text stays text in Markdown, HTML and CSV; money and percents."""
+"""Template filters: untrusted text stays text in Markdown, HTML and CSV; amounts and money
+keep their sign and format; a template error names its file and line."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -11,16 +14,61 @@ import jinja2
 import markdown
 import pytest
 
-from generator.config import Currency
+from generator.config import Currency, load_config
 from generator.template_filters import (
-    csv_cell,
+    Cell,
+    csv_quote,
+    csv_value,
     environment,
     long_date,
-    md,
-    money,
+    markdown_escape,
+    neutralize,
     percent,
+    template_dirs,
     template_problem,
 )
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx",
+                                  '=HYPERLINK("http://x","y")'])
+def test_formula_starts_are_neutralized(text: str) -> None:
+    assert neutralize(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["ada@test.edu", "1-2", "p1", "", " =x", "'=x"])
+def test_other_text_is_left_alone(text: str) -> None:
+    assert neutralize(text) == text
+
+
+def test_csv_quote_only_when_needed() -> None:
+    assert csv_quote("plain") == "plain"
+    assert csv_quote('a,"b"') == '"a,""b"""'
+    assert csv_quote("two\nlines") == '"two\nlines"'
+
+
+def test_csv_value_by_type() -> None:
+    assert csv_value(None) == ""
+    assert csv_value(Decimal("-5.00")) == "-5.00"  # a number keeps its sign
+    assert csv_value(-3) == "-3"
+    assert csv_value(Cell("-1,234")) == "-1,234"  # a finished cell is printed as it is
+    assert csv_value("-5.00") == "'-5.00"  # text that looks like a formula is not
+    assert csv_value('=cmd|" /C calc"!A0') == '"\'=cmd|"" /C calc""!A0"'
+
+
+def test_csv_template_escapes_every_value(make_repo) -> None:
+    cfg = load_config(make_repo())
+    env = environment(template_dirs(cfg), cfg.currency, finalize=csv_value)
+    template = env.from_string("{{ a }},{{ b }},{{ n | amount }},{{ m | amount }}\n")
+    text = template.render(a="=1+2", b="@x, y", n=Decimal("-1234.5"), m=Decimal("0.005"))
+    assert text == "'=1+2,\"'@x, y\",-1234.50,0.01\n"
+    assert next(csv.reader(io.StringIO(text))) == ["'=1+2", "'@x, y", "-1234.50", "0.01"]
+
+
+def test_undefined_names_fail(make_repo) -> None:
+    cfg = load_config(make_repo())
+    env = environment(template_dirs(cfg), cfg.currency)
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ entry.nope }}").render(entry={})
 
 
 def shown_text(html: str) -> str:
@@ -46,7 +94,7 @@ HOSTILE = [
 @pytest.mark.parametrize("text", HOSTILE)
 def test_md_keeps_hostile_text_as_text_in_a_table_cell(text: str) -> None:
     html = markdown.markdown(
-        f"| a | b |\n|---|---|\n| {md(text)} | 1 |\n", extensions=["tables"]
+        f"| a | b |\n|---|---|\n| {markdown_escape(text)} | 1 |\n", extensions=["tables"]
     )
     for tag in ("<script", "<a ", "<img", "<em>", "<strong>", "<code>", "<del>", "<h1"):
         assert tag not in html
@@ -56,16 +104,20 @@ def test_md_keeps_hostile_text_as_text_in_a_table_cell(text: str) -> None:
 
 
 def test_md_at_the_start_of_a_line_is_not_a_heading() -> None:
-    assert "<h1" not in markdown.markdown(md("# Title"))
-    assert md(None) == ""
+    assert "<h1" not in markdown.markdown(markdown_escape("# Title"))
+    assert markdown_escape(None) == ""
+    assert markdown_escape("@team and ada@test.edu") == "&#64;team and ada@test.edu"
 
 
-def test_money_and_percent() -> None:
-    usd = Currency()
-    assert money(Decimal("1234.5"), usd) == "$1,234.50"
-    assert money(Decimal("-5"), usd) == "-$5.00"
-    assert money(-Decimal("0.00"), usd) == "$0.00"
-    assert money(Decimal("0.005"), usd) == "$0.01"
+def test_money_and_percent(tmp_path: Path) -> None:
+    def money(value: Decimal, currency: Currency | None = None) -> str:
+        env = environment((tmp_path,), currency or Currency())
+        return env.from_string("{{ x|money }}").render(x=value)
+
+    assert money(Decimal("1234.5")) == "$1,234.50"
+    assert money(Decimal("-5")) == "-$5.00"
+    assert money(-Decimal("0.00")) == "$0.00"
+    assert money(Decimal("0.005")) == "$0.01"
     assert money(Decimal("12"), Currency("JPY", "¥", 0)) == "¥12"
     assert percent(Decimal("0.4321")) == "43.2%"
     assert percent(Decimal("1")) == "100.0%"
@@ -74,15 +126,6 @@ def test_money_and_percent() -> None:
     assert percent(Decimal("-0") / Decimal("-29.5")) == "0.0%"
     assert percent(Decimal("-0.25")) == "-25.0%"
     assert long_date(date(2027, 8, 31)) == "31 August 2027"
-
-
-@pytest.mark.parametrize(
-    ("value", "cell"),
-    [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2+3", "'-2+3"),
-     ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("plain", "plain"), (None, "")],
-)
-def test_csv_cell_never_a_formula(value: str | None, cell: str) -> None:
-    assert csv_cell(value) == cell
 
 
 def test_environment_is_strict_and_escapes_html_only(tmp_path: Path) -> None:
@@ -94,8 +137,8 @@ def test_environment_is_strict_and_escapes_html_only(tmp_path: Path) -> None:
     assert env.get_template("a.md.j2").render(x="<b>") == "<b> &lt;b&gt;"
     with pytest.raises(jinja2.UndefinedError) as exc:
         env.get_template("b.md.j2").render()
-    problem = template_problem(exc.value, tmp_path)
-    assert problem.where == "b.md.j2:2"
+    problem = template_problem(exc.value, (tmp_path,))
+    assert problem.where == "site_templates/b.md.j2:2"
     assert "missing" in problem.message
 
 
@@ -106,6 +149,6 @@ def test_template_problem_names_file_and_line_of_a_syntax_error(tmp_path: Path) 
     env = environment((folder,), Currency())
     with pytest.raises(jinja2.TemplateSyntaxError) as exc:
         env.get_template("s.md.j2")
-    problem = template_problem(exc.value, tmp_path)
+    problem = template_problem(exc.value, (folder,))
     assert problem.where.startswith("site_templates/s.md.j2:")
     assert "endfor" in problem.message

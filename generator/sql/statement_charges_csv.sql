@@ -6,7 +6,7 @@ SELECT
     c.ChargeCategory AS charge_category,
     c.ChargeClass AS charge_class,
     c.ChargeDescription AS description,
-    json_extract_string(c.extra, '$.x_CorrectsChargeId') AS corrects,
+    c.corrects_charge_id AS corrects,
     strftime(c.charge_start, '%Y-%m-%dT%H:%M:%S') AS charge_start,
     c.PricingQuantity AS quantity,
     c.PricingUnit AS unit,

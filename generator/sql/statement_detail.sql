@@ -1,5 +1,6 @@
 -- Statements: every billed charge with its share of its statement line's rounded amounts,
--- and every resource of a statement ranked by amount due.
+-- and every resource of a statement ranked by amount due. A line is what statement_lines
+-- groups by: (period, PI, project, fund/org, source, service, correction).
 --
 -- A statement line's amounts are rounded once (statement_lines). To show resources and
 -- charges that add up to the line to the cent, each charge is rounded and the cents the
@@ -12,6 +13,7 @@ WITH billed AS (
     SELECT
         charge_id, period, pi_email, project_id, fund_org, source, service,
         resource_id, resource_name, list_cost, contracted_cost, cost,
+        coalesce(lower(ChargeClass) = 'correction', false) AS correction,
         round(list_cost, $minor_units) AS list_r,
         round(contracted_cost, $minor_units) AS contracted_r,
         round(cost, $minor_units) AS cost_r
@@ -28,7 +30,8 @@ leftover AS (
         (round(sum(cost) OVER line, $minor_units) - sum(cost_r) OVER line) * $scale
             AS cost_units
     FROM billed
-    WINDOW line AS (PARTITION BY period, pi_email, project_id, fund_org, source, service)
+    WINDOW line AS (PARTITION BY period, pi_email, project_id, fund_org, source, service,
+                               correction)
 ),
 ranked AS (
     SELECT
@@ -41,10 +44,11 @@ ranked AS (
         row_number() OVER (line ORDER BY sign(cost_units) * (cost - cost_r) DESC,
                            charge_id) AS cost_rank
     FROM leftover
-    WINDOW line AS (PARTITION BY period, pi_email, project_id, fund_org, source, service)
+    WINDOW line AS (PARTITION BY period, pi_email, project_id, fund_org, source, service,
+                               correction)
 )
 SELECT
-    charge_id, period, pi_email, project_id, fund_org, source, service,
+    charge_id, period, pi_email, project_id, fund_org, source, service, correction,
     resource_id, resource_name,
     list_r + CASE WHEN list_rank <= abs(list_units)
         THEN sign(list_units) * $unit ELSE 0 END AS list_cost,

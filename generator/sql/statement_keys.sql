@@ -8,7 +8,8 @@ SELECT
     sum(list_cost) AS list_cost,
     sum(list_cost - contracted_cost) AS discount,
     sum(contracted_cost - charged) AS subsidy,
-    sum(charged) AS charged
+    sum(charged) AS charged,
+    sum(charged) FILTER (WHERE correction) AS corrections
 FROM statement_lines
 WHERE list_contains($periods, period)
 GROUP BY period, pi_email, project_id
