@@ -24,6 +24,7 @@ from generator import loader
 from generator.cli import app
 from generator.config import Currency, load_config
 from generator.errors import DataError, UsageError
+from generator.journal import make_journal
 from generator.money import format_money
 from generator.statements import (
     RESOURCE_LIMIT,
@@ -172,7 +173,7 @@ def test_golden_demo_statement(demo_repo: Path, request: pytest.FixtureRequest) 
     assert text == golden.read_text(encoding="utf-8")
 
 
-def test_demo_statements_add_up_and_fit_on_a_page(demo_repo: Path) -> None:
+def test_demo_statements_add_up_match_the_journal_and_fit_on_a_page(demo_repo: Path) -> None:
     wh = warehouse(demo_repo)
     statements = write_statements(wh, ["2026-10"])
     assert statements
@@ -181,8 +182,12 @@ def test_demo_statements_add_up_and_fit_on_a_page(demo_repo: Path) -> None:
     period_total = wh.con.execute(
         "SELECT sum(charged) FROM statement_lines WHERE period = '2026-10'").fetchone()[0]
     assert sum(s.total_due for s in statements) == period_total
+    journal = make_journal(wh, "2026-10")
     for s in statements:
         assert sum(Decimal(r["amount_due"]) for r in csv_rows(s.csv_path)) == s.total_due
+        debited = sum(e.signed_amount for e in journal.entries if e.kind == "charge"
+                      and (e.pi_email, e.project_id) == (s.pi_email, s.project_id))
+        assert debited == s.total_due  # the journal charges the project what it is billed
 
 
 def test_same_commit_same_bytes(make_repo: Callable[..., Path], tmp_path: Path) -> None:
