@@ -44,7 +44,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 import jinja2
 import yaml
@@ -56,6 +56,7 @@ from .files import atomic_write, replace_dir, slug, staging_dir
 from .loader import Warehouse, load
 from .money import format_money
 from .progress import progress
+from .statements import Statement, write_statements
 from .template_filters import environment, template_dirs
 
 DEFAULT_SUBJECT = "{{ organization.name }} statement for {{ period | month }}"
@@ -81,19 +82,6 @@ LOG_SCHEMA = {
         }
     ]
 }
-
-
-class Statement(Protocol):
-    """What delivery needs of a statement (``statements.Statement``)."""
-
-    period: str
-    pi_email: str | None
-    project_id: str | None
-    fund_org: str | None
-    number: str
-    total_due: Decimal
-    pdf_path: Path
-    csv_path: Path  # every billed charge and the amount due: what "changed" compares
 
 
 @dataclass(frozen=True)
@@ -511,8 +499,6 @@ def message_id(s: Settings, period: str, mail: Mail) -> str:
 
 def run(cfg: Config, period: str, **options: Any) -> Report:
     """``send -p``: load the repo, rebuild the period's statements, send them."""
-    from .statements import write_statements
-
     wh = load(cfg)
     if wh.problems:
         raise DataError(wh.problems)
