@@ -52,7 +52,9 @@ CSS = "statement.css"
 # Table cells aligned with an attribute, not a style="" WeasyPrint would parse per cell.
 MARKDOWN = {"tables": {"use_align_attribute": True}}
 # What a statement is built from: a change here, not yet committed, is shown on it.
-INPUTS = ("data", "periods", "reviews", "site_templates")
+# What a statement is built from; its "uncommitted changes" note looks at these. The delivery
+# log (periods/YYYY-MM/deliveries.yaml, written by `send`) is a record, not an input.
+INPUTS = ("data", "periods", "reviews", "site_templates", ":(exclude)periods/*/deliveries.yaml")
 RESOURCE_LIMIT = 50
 TREND_MONTHS = 12
 END_WARNING_DAYS = (30, 90, 180)
