@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import ChargebackError, DataError, Problem
+from .errors import ChargebackError, DataError, Problem, UsageError
 
 app = typer.Typer(
     help="Simple, transparent billing for research computing, kept in git.",
@@ -235,14 +235,24 @@ def generate(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Render into a temporary folder; write nothing.")
     ] = False,
+    send: Annotated[bool, typer.Option(
+        "--send", help="Then email each PI their statements, once (as `send -p`).")
+    ] = False,
+    allow_pending: Annotated[bool, typer.Option(
+        "--allow-pending", help="With --send: send even though charges are pending review.")
+    ] = False,
     repo: Repo = Path("."),
     config_file: ConfigFile = None,
 ) -> None:
-    """Statements for one period: Markdown, PDF and CSV per PI and project."""
+    """Statements for one period: Markdown, PDF and CSV per PI and project; with --send,
+    emailed to every PI who does not have them yet."""
     from . import loader
     from .money import format_money
     from .statements import write_statements
 
+    if dry_run and send:
+        raise UsageError("--dry-run writes no statements to attach; preview the emails with "
+                         f"`openchargeback send -p {period} --dry-run`")
     cfg = config(repo, config_file)
     wh = loader.load(cfg)  # every period: the trend and the flags need the history
     if wh.problems:
@@ -258,6 +268,13 @@ def generate(
         )
     if not statements:
         out.print(f"{period}: no billed charges, no statements")
+    if send:
+        from .delivery import send as send_statements
+
+        report = send_statements(wh, period, statements, allow_pending=allow_pending)
+        print_delivery(cfg, report)
+        if not report.ok:
+            raise typer.Exit(1)
 
 
 class Status(StrEnum):
@@ -538,8 +555,8 @@ def send(
         raise typer.Exit(1)
 
 
-def _statements(n: int) -> str:
-    return f"{n} statement" if n == 1 else f"{n} statements"
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def print_delivery(cfg: Any, report: Any) -> None:
@@ -550,13 +567,13 @@ def print_delivery(cfg: Any, report: Any) -> None:
         for mail in report.due:
             if mail.message is not None:
                 out.print(f"would send {mail.pi_email} ({mail.state}): "
-                          f"{_statements(len(mail.files))}", markup=False)
+                          f"{_count(len(mail.files), 'statement')}", markup=False)
         if report.written:
             folder = report.written[0].parent.relative_to(cfg.root)
-            out.print(f"{why}: wrote {len(report.written)} messages to {folder}/; "
+            out.print(f"{why}: wrote {_count(len(report.written), 'message')} to {folder}/; "
                       "nothing was sent or logged", markup=False)
     for d in report.sent:
-        out.print(f"sent {d.recipient}: {_statements(len(d.statements))}, {d.message_id}",
+        out.print(f"sent {d.recipient}: {_count(len(d.statements), 'statement')}, {d.message_id}",
                   markup=False)
         for address in d.bcc_refused:
             err.print(f"warning: Bcc {address} was refused for {d.recipient}", markup=False)

@@ -499,11 +499,9 @@ def message_id(s: Settings, period: str, mail: Mail) -> str:
 
 def run(cfg: Config, period: str, **options: Any) -> Report:
     """``send -p``: load the repo, rebuild the period's statements, send them."""
-    wh = load(cfg)
+    wh = load(cfg)  # every period: flags and statements need the history, as in build
     if wh.problems:
         raise DataError(wh.problems)
-    if period not in wh.periods:
-        raise UsageError(f"no period {period} in periods/; see `openchargeback periods list`")
     return send(wh, period, write_statements(wh, [period]), **options)
 
 
@@ -651,7 +649,8 @@ def refuse_pending(cfg: Config, period: str, reconciliation: Sequence[dict[str, 
             amount = format_money(r["pending"], cfg.currency)
             raise DataError([Problem(
                 f"periods/{period}",
-                f"{r['pending_rows']} charges ({amount}) are pending review; decide them "
+                (f"1 charge ({amount}) is" if r["pending_rows"] == 1 else
+                 f"{r['pending_rows']} charges ({amount}) are") + " pending review; decide them "
                 f"(`openchargeback review list -p {period}`) or send anyway with "
                 "--allow-pending (they are then left off the statements)",
             )])

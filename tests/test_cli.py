@@ -218,3 +218,24 @@ def test_convert_commands_write_focus_into_the_period(demo_repo):
     result = run("convert", "slurm", bad, "-p", "2026-10", "--repo", demo_repo)
     assert result.exit_code == 1
     assert "bad.txt:1:" in result.output
+
+
+def test_send_without_an_smtp_host_writes_eml_files(repo):
+    result = run("send", "-p", "2026-10", "--allow-pending", "--repo", repo)
+    assert result.exit_code == 0, result.output
+    assert "would send ada@test.edu (new): 1 statement" in result.output
+    assert ("no email.smtp.host in the config: wrote 1 message to build/emails/2026-10/; "
+            "nothing was sent or logged") in result.output
+    assert (repo / "build/emails/2026-10/ada@test.edu.eml").is_file()
+    assert not (repo / "periods/2026-10/deliveries.yaml").exists()
+
+
+def test_send_refuses_pending_charges_and_generate_refuses_a_dry_run_send(repo):
+    refused = run("send", "-p", "2026-10", "--repo", repo)
+    assert refused.exit_code == 1
+    assert "periods/2026-10: 1 charge (-$2.00) is pending review" in refused.output
+    both = run("generate", "-p", "2026-10", "--dry-run", "--send", "--repo", repo)
+    assert both.exit_code == 2
+    assert "send -p 2026-10 --dry-run" in both.output
+    assert run("send", "-p", "2026-13", "--repo", repo).exit_code == 2
+

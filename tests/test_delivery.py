@@ -7,7 +7,7 @@ after some messages, or take a message and drop the connection before replying.
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import shutil
 import socket
 import ssl
@@ -31,6 +31,7 @@ from conftest import CONFIG, row, tags
 from generator import delivery, loader
 from generator.config import load_config
 from generator.errors import DataError, UsageError
+from generator.statements import Statement, write_statements
 
 PERIOD = "2026-10"
 PEOPLE = """\
@@ -150,58 +151,42 @@ def email_config(port: int | None, **smtp: Any) -> str:
     return CONFIG + yaml.safe_dump({"email": section})
 
 
-@dataclass
-class FakeStatement:
-    period: str
-    pi_email: str
-    project_id: str
-    fund_org: str
-    number: str
-    total_due: Decimal
-    pdf_path: Path
-    csv_path: Path
-
-
-@functools.cache
-def pdf(text: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=f"<p>{text}</p>").write_pdf()  # type: ignore[no-any-return]
-
-
-def write_statements(wh: loader.Warehouse) -> list[FakeStatement]:
-    """A real PDF (and a CSV) per (PI, project) of the period's statement lines."""
-    rows = wh.con.execute(
-        "SELECT pi_email, project_id, any_value(fund_org), sum(charged) FROM statement_lines "
-        "WHERE period = ? GROUP BY ALL ORDER BY ALL", [PERIOD]
-    ).fetchall()
-    out = []
-    for i, (pi, project, fund_org, total) in enumerate(rows, 1):
-        path = wh.cfg.build_dir / "statements" / PERIOD / pi / f"{project}.pdf"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pdf(f"{pi} {project} {total}"))
-        path.with_suffix(".csv").write_text(f"pi_email,project_id,amount_due\n{pi},{project},"
-                                            f"{total}\n")
-        out.append(FakeStatement(PERIOD, pi, project, fund_org, f"{PERIOD}-{i:04d}", total,
-                                 path, path.with_suffix(".csv")))
-    return out
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Statement]]:
+    """The test repo's statements, rendered once per module (rendering takes a second)."""
+    root = tmp_path_factory.mktemp("built") / "repo"
+    for name, text in (("data/config.yaml", email_config(None)), ("data/people.yaml", PEOPLE),
+                       ("periods/2026-10/aws.csv", AWS)):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root, write_statements(loader.load(load_config(root)), [PERIOD])
 
 
 @pytest.fixture
-def repo(make_repo: Callable[..., Path]) -> Callable[..., Path]:
-    def make(port: int | None, **smtp: Any) -> Path:
-        return make_repo({"periods/2026-10/aws.csv": AWS, "data/people.yaml": PEOPLE},
+def repo(make_repo: Callable[..., Path],
+         built: tuple[Path, list[Statement]]) -> Callable[..., tuple[Path, list[Statement]]]:
+    """``repo(port, **smtp)`` → (root, its statements): the built ones, copied in."""
+
+    def make(port: int | None, **smtp: Any) -> tuple[Path, list[Statement]]:
+        root = make_repo({"periods/2026-10/aws.csv": AWS, "data/people.yaml": PEOPLE},
                          config=email_config(port, **smtp))
+        source, statements = built
+        shutil.copytree(source / "build", root / "build")
+        moved = [dataclasses.replace(
+            st, **{k: root / getattr(st, k).relative_to(source)
+                   for k in ("md_path", "pdf_path", "csv_path")}) for st in statements]
+        return root, moved
 
     return make
 
 
-def run(root: Path, statements: list[FakeStatement] | None = None,
-        **options: Any) -> tuple[delivery.Report, list[FakeStatement]]:
-    """Load the repo, (re)write its statements, send; no waiting between retries."""
+def run(root: Path, statements: list[Statement] | None = None,
+        **options: Any) -> tuple[delivery.Report, list[Statement]]:
+    """Load the repo and send; statements rebuilt unless given; no waiting between retries."""
     wh = loader.load(load_config(root))
     assert not wh.problems
-    statements = statements or write_statements(wh)
+    if statements is None:
+        statements = write_statements(wh, [PERIOD])
     options.setdefault("allow_pending", True)
     options.setdefault("retry_seconds", (0, 0))
     return delivery.send(wh, PERIOD, statements, **options), statements
@@ -223,8 +208,8 @@ def test_each_pi_gets_one_message_with_bodies_and_every_statement_attached(
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    root = repo(port)
-    report, statements = run(root)
+    root, statements = repo(port)
+    report, statements = run(root, statements)
 
     assert report.ok and [d.recipient for d in report.sent] == [
         "ada@test.edu", "bob@test.edu", "cy@test.edu", "dee@test.edu"]
@@ -268,8 +253,8 @@ def test_the_log_records_each_message_with_the_hash_of_each_statement(
     import hashlib
 
     _, port = smtp_server()
-    root = repo(port)
-    report, statements = run(root)
+    root, statements = repo(port)
+    report, statements = run(root, statements)
     entries = log(root)
     assert [e["recipient"] for e in entries] == [d.recipient for d in report.sent]
     ada = entries[0]
@@ -291,8 +276,8 @@ def test_a_rerun_sends_nothing_already_sent(
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    root = repo(port)
-    _, statements = run(root)
+    root, statements = repo(port)
+    _, statements = run(root, statements)
     for st in statements:  # deciding reads only the CSVs; PDFs are read for due PIs
         st.pdf_path.unlink()
     report, _ = run(root, statements)
@@ -310,8 +295,8 @@ def test_a_refused_recipient_and_a_server_going_down_then_a_rerun_delivers_the_r
 ) -> None:
     box, port = smtp_server(Mailbox(refuse={"bob@test.edu": "550 5.1.1 no such user"},
                                     down_after=2))
-    root = repo(port)
-    first, statements = run(root)
+    root, statements = repo(port)
+    first, statements = run(root, statements)
     # ada accepted; bob refused for good; cy accepted; then the server drops every MAIL.
     assert [d.recipient for d in first.sent] == ["ada@test.edu", "cy@test.edu"]
     assert {d.recipient: d.error for d in first.failed} == {
@@ -336,9 +321,9 @@ def test_a_temporary_failure_is_retried_with_exponential_backoff(
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server(Mailbox(defer={"bob@test.edu": 2}))
-    root = repo(port)
+    root, statements = repo(port)
     waits: list[float] = []
-    report, _ = run(root, retry_seconds=(2, 4, 8), sleep=waits.append)
+    report, _ = run(root, statements, retry_seconds=(2, 4, 8), sleep=waits.append)
     assert report.ok and waits == [2, 4]
     assert len(box.to("bob@test.edu")) == 1
     assert {e["recipient"]: e["attempts"] for e in log(root)}["bob@test.edu"] == 3
@@ -348,8 +333,8 @@ def test_giving_up_after_the_last_retry_logs_a_failure_and_goes_on(
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server(Mailbox(defer={"ada@test.edu": 99}))
-    root = repo(port)
-    report, _ = run(root, retry_seconds=(0, 0, 0))
+    root, statements = repo(port)
+    report, _ = run(root, statements, retry_seconds=(0, 0, 0))
     assert [(d.recipient, d.attempts, d.error) for d in report.failed] == [
         ("ada@test.edu", 4, "RCPT TO ada@test.edu: 451 4.7.1 try again later")]
     assert len(report.sent) == 3 and len(box.messages) == 3
@@ -359,8 +344,8 @@ def test_a_message_whose_acceptance_was_not_heard_is_never_resent_automatically(
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server(Mailbox(lose_reply={"bob@test.edu"}))
-    root = repo(port)
-    first, statements = run(root)
+    root, statements = repo(port)
+    first, statements = run(root, statements)
     (bob,) = first.unconfirmed
     assert bob.recipient == "bob@test.edu" and "may have been delivered" in (bob.error or "")
     assert not first.ok and len(first.sent) == 3
@@ -381,14 +366,14 @@ def test_a_crash_between_handing_over_and_logging_leaves_a_sending_entry_that_ho
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    root = repo(port)
-    run(root)
+    root, statements = repo(port)
+    run(root, statements)
     entries = log(root)
     entries[2]["status"] = "sending"  # what the log says if the program died mid-message
     del entries[2]["sent_at"]
     (root / "periods" / PERIOD / "deliveries.yaml").write_text(
         yaml.safe_dump({"deliveries": entries}))
-    report, _ = run(root)
+    report, _ = run(root, statements)
     assert not report.sent and [d.recipient for d in report.unconfirmed] == ["cy@test.edu"]
     assert not report.ok and len(box.messages) == 4
 
@@ -396,8 +381,8 @@ def test_a_crash_between_handing_over_and_logging_leaves_a_sending_entry_that_ho
 def test_an_unreachable_server_stops_the_run_and_logs_nothing(
     repo: Callable[..., Path]
 ) -> None:
-    root = repo(free_port())  # nobody listens there
-    report, _ = run(root)
+    root, statements = repo(free_port())  # nobody listens there
+    report, _ = run(root, statements)
     assert report.aborted and "cannot connect to 127.0.0.1" in report.aborted
     assert report.not_attempted == ["ada@test.edu", "bob@test.edu", "cy@test.edu",
                                     "dee@test.edu"]
@@ -426,42 +411,65 @@ def test_a_statement_changed_since_it_was_sent_is_reported_and_resent_only_with_
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    root = repo(port)
-    _, statements = run(root)
-    bob = next(st for st in statements if st.pi_email == "bob@test.edu")
-    bob.pdf_path.write_bytes(pdf("bob p3 corrected"))
-    bob.csv_path.write_text("pi_email,project_id,amount_due\nbob@test.edu,p3,18.00\n")
+    root, statements = repo(port)
+    run(root, statements)
+    aws = root / "periods" / PERIOD / "aws.csv"  # a late charge for bob's project
+    aws.write_text(aws.read_text() + row(cost="4.00", tag=tags("bob@test.edu", "p3"),
+                                         resource="i-late") + "\n")
 
-    report, _ = run(root, statements)
+    report, statements = run(root)  # statements rebuilt from the new data
     assert [m.pi_email for m in report.changed] == ["bob@test.edu"]
     assert report.ok and not report.sent and len(box.messages) == 4
 
     report, _ = run(root, statements, resend=True)
     assert [d.recipient for d in report.sent] == ["bob@test.edu"]
     first, second = box.to("bob@test.edu")
+    bob = next(st for st in statements if st.pi_email == "bob@test.edu")
+    assert bob.total_due == Decimal("24.00")
     assert attachments(second) == {"statement-2026-10-p3.pdf": bob.pdf_path.read_bytes()}
+    assert "$24.00" in second.get_body(("plain",)).get_content()
     assert first["Message-ID"] != second["Message-ID"]
     assert [e["recipient"] for e in log(root)].count("bob@test.edu") == 2
 
 
-def test_a_pdf_that_differs_only_in_its_commit_stamp_is_not_a_changed_statement(
-    smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), "-c", "user.name=Test",
+                           "-c", "user.email=test@test.edu", *args],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def test_committing_the_log_changes_every_pdf_but_no_statement_counts_as_changed(
+    smtp_server: Callable[..., tuple[Mailbox, int]], make_repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    root = repo(port)
+    root = make_repo({"periods/2026-10/aws.csv": AWS, "data/people.yaml": PEOPLE,
+                      ".gitignore": "build/\n"}, config=email_config(port))
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "October")
     _, statements = run(root)
-    for st in statements:  # rebuilt after a commit: the PDFs print another commit
-        st.pdf_path.write_bytes(pdf(f"{st.pi_email} {st.project_id} built from commit 2"))
-    report, _ = run(root, statements)
-    assert len(report.current) == 4 and not report.changed and len(box.messages) == 4
+    before = {st.pdf_path: st.pdf_path.read_bytes() for st in statements}
+
+    report, rebuilt = run(root)  # the log is not committed yet: no "uncommitted changes"
+    assert "uncommitted" not in rebuilt[0].md_path.read_text()
+    assert not report.due and not report.changed
+
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Statements for October emailed")
+    report, rebuilt = run(root)
+    commit = git(root, "rev-parse", "HEAD")[:12]
+    assert all(st.pdf_path.read_bytes() != before[st.pdf_path] for st in rebuilt)
+    assert f"data commit {commit}" in rebuilt[0].md_path.read_text()
+    assert len(report.current) == 4 and not report.changed and not report.due
+    assert len(box.messages) == 4
 
 
 def test_only_sends_to_the_named_pis_and_resend_with_only_sends_again(
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    root = repo(port)
-    report, statements = run(root, only=["Dee@test.edu"])
+    root, statements = repo(port)
+    report, statements = run(root, statements, only=["Dee@test.edu"])
     assert [d.recipient for d in report.sent] == ["dee@test.edu"]
     report, _ = run(root, statements, resend=True)  # --resend alone: only what is missing
     assert [d.recipient for d in report.sent] == ["ada@test.edu", "bob@test.edu",
@@ -477,10 +485,10 @@ def test_pending_charges_refuse_the_send_unless_allowed(
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    root = repo(port)
-    with pytest.raises(DataError, match=r"1 charges \(\$3.00\) are pending review.*"
+    root, statements = repo(port)
+    with pytest.raises(DataError, match=r"1 charge \(\$3.00\) is pending review.*"
                                         r"--allow-pending"):
-        run(root, allow_pending=False)
+        run(root, statements, allow_pending=False)
     assert box.messages == [] and not (root / "periods" / PERIOD / "deliveries.yaml").exists()
 
 
@@ -499,8 +507,8 @@ def test_starttls_with_a_self_signed_certificate_trusted_by_ca_file(
     certificate: tuple[Path, Path],
 ) -> None:
     box, port = tls_server(smtp_server, certificate)
-    root = repo(port, security="starttls", ca_file=str(certificate[0]))
-    report, _ = run(root)
+    root, statements = repo(port, security="starttls", ca_file=str(certificate[0]))
+    report, _ = run(root, statements)
     assert report.ok and len(box.messages) == 4
 
 
@@ -509,7 +517,8 @@ def test_starttls_refuses_a_certificate_it_cannot_verify(
     certificate: tuple[Path, Path],
 ) -> None:
     box, port = tls_server(smtp_server, certificate)
-    report, _ = run(repo(port, security="starttls"))
+    root, statements = repo(port, security="starttls")
+    report, _ = run(root, statements)
     assert report.aborted and "certificate verify failed" in report.aborted
     assert "email.smtp.ca_file" in report.aborted
     assert box.messages == [] and len(report.not_attempted) == 4
@@ -529,11 +538,11 @@ def test_login_with_credentials_from_the_environment(
 
     box, port = tls_server(smtp_server, certificate, auth_required=True,
                            authenticator=authenticator)
-    root = repo(port, security="starttls", ca_file=str(certificate[0]),
+    root, statements = repo(port, security="starttls", ca_file=str(certificate[0]),
                 user_env="TEST_SMTP_USER", password_env="TEST_SMTP_PASSWORD")
     monkeypatch.setenv("TEST_SMTP_USER", "billing")
     monkeypatch.delenv("TEST_SMTP_PASSWORD", raising=False)
-    report, statements = run(root)
+    report, statements = run(root, statements)
     assert "environment variable TEST_SMTP_PASSWORD is not set" in (report.aborted or "")
 
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong")
@@ -553,8 +562,8 @@ def test_dry_run_writes_eml_files_a_mail_client_can_open_and_sends_nothing(
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    root = repo(port)
-    report, statements = run(root, dry_run=True)
+    root, statements = repo(port)
+    report, statements = run(root, statements, dry_run=True)
     folder = root / "build" / "emails" / PERIOD
     assert report.written == [folder / f"{pi}.eml" for pi in
                               ("ada@test.edu", "bob@test.edu", "cy@test.edu", "dee@test.edu")]
@@ -578,11 +587,11 @@ def test_dry_run_writes_eml_files_a_mail_client_can_open_and_sends_nothing(
 def test_without_an_smtp_host_messages_are_written_as_eml_and_nothing_is_logged(
     repo: Callable[..., Path]
 ) -> None:
-    root = repo(None)
-    report, _ = run(root)
+    root, statements = repo(None)
+    report, _ = run(root, statements)
     assert report.mode == "eml" and len(report.written) == 4 and report.ok
     assert not (root / "periods" / PERIOD / "deliveries.yaml").exists()
-    report, _ = run(root, only=["bob@test.edu"])
+    report, _ = run(root, statements, only=["bob@test.edu"])
     assert [p.name for p in (root / "build" / "emails" / PERIOD).iterdir()] == [
         "bob@test.edu.eml"]  # the folder holds this run's messages only
 
@@ -591,11 +600,11 @@ def test_a_broken_template_in_the_repo_is_reported_with_its_line_and_nothing_is_
     smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    root = repo(port)
+    root, statements = repo(port)
     (root / "site_templates").mkdir()
     (root / "site_templates" / "email.txt.j2").write_text("Dear {{ pi_name }},\n{% if %}\n")
     with pytest.raises(DataError) as exc:
-        run(root)
+        run(root, statements)
     assert [str(p) for p in exc.value.problems] == [
         "site_templates/email.txt.j2:2: not a valid template: Expected an expression, got "
         "'end of statement block'"]
@@ -633,10 +642,10 @@ def test_a_long_subject_stays_on_one_line_and_reads_back_exactly(
 def test_html_body_escapes_names_from_the_data(
     repo: Callable[..., Path], tmp_path: Path
 ) -> None:
-    root = repo(None)
+    root, statements = repo(None)
     people = root / "data" / "people.yaml"
     people.write_text(people.read_text().replace("Ada Lovelace", "Ada <b>Lovelace</b>"))
-    report, _ = run(root, only=["ada@test.edu"])
+    report, _ = run(root, statements, only=["ada@test.edu"])
     msg = BytesParser(policy=default).parsebytes(report.written[0].read_bytes())
     assert "Dear Ada &lt;b&gt;Lovelace&lt;/b&gt;," in msg.get_body(("html",)).get_content()
     assert "Dear Ada <b>Lovelace</b>," in msg.get_body(("plain",)).get_content()
@@ -645,7 +654,7 @@ def test_html_body_escapes_names_from_the_data(
 def test_the_log_is_rewritten_after_each_message_dumping_only_the_entry_that_changed(
     repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cfg = load_config(repo(None))
+    cfg = load_config(repo(None)[0])
     dumps: list[int] = []
     real = yaml.safe_dump
     monkeypatch.setattr(yaml, "safe_dump",
@@ -690,7 +699,7 @@ def test_smtp_port_defaults_follow_security(make_repo: Callable[..., Path]) -> N
 def test_a_damaged_log_is_reported_with_its_file_and_key(
     repo: Callable[..., Path]
 ) -> None:
-    root = repo(None)
+    root, statements = repo(None)
     (root / "periods" / PERIOD / "deliveries.yaml").write_text(
         "deliveries:\n  - recipient: ada@test.edu\n    status: delivered\n")
     with pytest.raises(DataError) as exc:
@@ -700,3 +709,38 @@ def test_a_damaged_log_is_reported_with_its_file_and_key(
         "periods/2026-10/deliveries.yaml: deliveries[0].status: 'delivered'; use one of "
         "sending, sent, failed, unconfirmed",
     ]
+
+
+# --- the command line, end to end -----------------------------------------------------------
+
+
+def test_generate_send_builds_and_sends_and_a_second_run_sends_nothing(
+    smtp_server: Callable[..., tuple[Mailbox, int]], make_repo: Callable[..., Path]
+) -> None:
+    from typer.testing import CliRunner
+
+    from generator.cli import app
+
+    box, port = smtp_server(Mailbox(refuse={"dee@test.edu": "550 5.1.1 no such user"}))
+    root = make_repo({"periods/2026-10/aws.csv": AWS, "data/people.yaml": PEOPLE},
+                     config=email_config(port))
+    cli = CliRunner()
+    refused = cli.invoke(app, ["generate", "-p", PERIOD, "--send", "--repo", str(root)])
+    assert refused.exit_code == 1 and "1 charge ($3.00) is pending review" in refused.output
+    assert box.messages == []
+
+    first = cli.invoke(app, ["generate", "-p", PERIOD, "--send", "--allow-pending",
+                             "--repo", str(root)])
+    assert first.exit_code == 1, first.output  # dee's mailbox does not exist
+    assert "wrote build/statements/2026-10/ada@test.edu/p1.{md,pdf,csv}" in first.output
+    assert "sent ada@test.edu: 2 statements, <2026-10." in first.output
+    assert "failed dee@test.edu: RCPT TO dee@test.edu: 550 5.1.1 no such user" in first.output
+    assert "2026-10: 3 sent, 1 failed, 0 unconfirmed, 0 changed, 0 already sent" in first.output
+
+    box.refuse = {}
+    second = cli.invoke(app, ["send", "-p", PERIOD, "--allow-pending", "--repo", str(root)])
+    assert second.exit_code == 0, second.output
+    assert "2026-10: 1 sent, 0 failed, 0 unconfirmed, 0 changed, 3 already sent" in second.output
+    assert sorted(r for _, rcpts, _ in box.messages for r in rcpts) == [
+        "ada@test.edu", "bob@test.edu", "cy@test.edu", "dee@test.edu"]
+
