@@ -57,7 +57,7 @@ from .loader import Warehouse, load
 from .money import format_money
 from .progress import progress
 from .statements import Statement, write_statements
-from .template_filters import environment, template_dirs
+from .template_filters import environment, template_dirs, template_problem
 
 DEFAULT_SUBJECT = "{{ organization.name }} statement for {{ period | month }}"
 # RFC 5322 lines: CRLF, and at most 998 characters. The SHOULD of 78 is not kept: the email
@@ -404,23 +404,22 @@ def is_due(mail: Mail, resend: bool, only: Sequence[str]) -> bool:
 
 
 class Templates(NamedTuple):
-    subject: jinja2.Template
+    subject: jinja2.Template  # from email.subject in the config
     text: jinja2.Template
-    html: jinja2.Template
+    html: jinja2.Template  # *.html.j2: the environment escapes every value it prints
+    dirs: tuple[Path, ...]
 
 
 def templates(cfg: Config, s: Settings) -> Templates:
-    """The subject and both bodies, compiled once per run. The HTML body escapes every value
-    it prints (an overlay: the shared environment leaves escaping to each template kind)."""
-    env = environment(template_dirs(cfg), cfg.currency)
+    """The subject and both bodies, compiled once per run (errors before anything is sent)."""
+    dirs = template_dirs(cfg)
+    env = environment(dirs, cfg.currency)
+    subject = env.from_string(s.subject)  # its syntax was checked with the settings
     try:
-        return Templates(env.from_string(s.subject), env.get_template(TEMPLATES[0]),
-                         env.overlay(autoescape=True).get_template(TEMPLATES[1]))
-    except jinja2.TemplateNotFound as exc:
-        raise DataError([Problem(f"site_templates/{exc.name}", "template missing")]) from exc
-    except jinja2.TemplateSyntaxError as exc:
-        where = f"site_templates/{exc.name}:{exc.lineno}" if exc.name else "email.subject"
-        raise DataError([Problem(where, f"not a valid template: {exc.message}")]) from exc
+        return Templates(subject, env.get_template(TEMPLATES[0]),
+                         env.get_template(TEMPLATES[1]), dirs)
+    except jinja2.TemplateError as exc:
+        raise DataError([template_problem(exc, dirs)]) from exc
 
 
 def render(cfg: Config, s: Settings, t: Templates, period: str, mail: Mail,
@@ -430,10 +429,13 @@ def render(cfg: Config, s: Settings, t: Templates, period: str, mail: Mail,
     context = email_context(cfg, s, period, mail, costs, pending)
     try:
         subject = " ".join(t.subject.render(context).split())
+    except jinja2.TemplateError as exc:
+        raise DataError([Problem("data/config.yaml", f"email.subject: {exc}")]) from exc
+    try:
         text = t.text.render(context)
         html = t.html.render(context)
     except jinja2.TemplateError as exc:
-        raise DataError([Problem("email templates", f"cannot render: {exc}")]) from exc
+        raise DataError([template_problem(exc, t.dirs)]) from exc
     message = EmailMessage(policy=POLICY)
     message["From"] = s.sender
     message["To"] = Address(" ".join(context["pi_name"].split()), addr_spec=mail.pi_email)

@@ -606,9 +606,22 @@ def test_a_broken_template_in_the_repo_is_reported_with_its_line_and_nothing_is_
     with pytest.raises(DataError) as exc:
         run(root, statements)
     assert [str(p) for p in exc.value.problems] == [
-        "site_templates/email.txt.j2:2: not a valid template: Expected an expression, got "
-        "'end of statement block'"]
+        "site_templates/email.txt.j2:2: template error: Expected an expression, got 'end of "
+        "statement block'; fix the template"]
     assert box.messages == [] and not (root / "periods" / PERIOD / "deliveries.yaml").exists()
+
+    (root / "site_templates" / "email.txt.j2").write_text("Dear {{ pi_name }},\n{{ pi_nmae }}\n")
+    with pytest.raises(DataError) as exc:
+        run(root, statements)
+    assert [str(p) for p in exc.value.problems] == [
+        "site_templates/email.txt.j2:2: template error: 'pi_nmae' is undefined; fix the "
+        "template"]
+    (root / "site_templates" / "email.txt.j2").unlink()
+    config = root / "data" / "config.yaml"
+    config.write_text(config.read_text().replace("{{ period | month }}", "{{ perod }}"))
+    with pytest.raises(DataError, match=r"data/config.yaml: email.subject: 'perod' is undefined"):
+        run(root, statements)
+    assert box.messages == []
 
 
 def test_an_organization_without_contact_renders_without_it(
