@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import loader
+from . import loader, site
 from .config import Config
 from .errors import DataError
 from .files import atomic_write
@@ -19,6 +19,7 @@ from .money import exact
 class BuildResult:
     warehouse: loader.Warehouse
     written: list[Path]
+    notes: list[str] = field(default_factory=list)
 
 
 def check(cfg: Config, periods: Iterable[str] | None = None) -> loader.Warehouse:
@@ -31,8 +32,12 @@ def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
     wh = loader.load(cfg, periods)
     if wh.problems:
         raise DataError(wh.problems)
-    written = [write_reconciliation(wh, cfg.build_dir / "reconciliation.csv")]
-    return BuildResult(warehouse=wh, written=written)
+    result = BuildResult(wh, [write_reconciliation(wh, cfg.build_dir / "reconciliation.csv")])
+    if site.has_site(cfg):
+        result.written += site.write_site(wh)
+    else:
+        result.notes.append("site skipped: no mkdocs.yml in the repo")
+    return result
 
 
 def write_reconciliation(wh: loader.Warehouse, path: Path) -> Path:

@@ -156,6 +156,29 @@ def build(
     result = run(cfg, period)
     for path in result.written:
         out.print(f"wrote {path.relative_to(cfg.root)}")
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False)
+
+
+@app.command()
+@reports_errors
+def serve(
+    dev_addr: Annotated[
+        str | None, typer.Option("-a", "--dev-addr", help="IP:PORT (default 127.0.0.1:8000).")
+    ] = None,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Preview the site locally: write the billing pages, then run `mkdocs serve`."""
+    from . import site
+    from .build import check as load
+
+    cfg = config(repo, config_file)
+    wh = load(cfg)
+    if wh.problems:
+        raise DataError(wh.problems)
+    site.write_pages(wh)
+    raise typer.Exit(site.serve(cfg, dev_addr))
 
 
 class Status(StrEnum):

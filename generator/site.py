@@ -181,6 +181,11 @@ def docs_dir(cfg: Config) -> Path:
     return cfg.root / "docs"
 
 
+def has_site(cfg: Config) -> bool:
+    """A repo publishes a site when it has an ``mkdocs.yml``."""
+    return (cfg.root / "mkdocs.yml").is_file()
+
+
 def mkdocs_file(cfg: Config) -> Path:
     path = cfg.root / "mkdocs.yml"
     if not path.is_file():
