@@ -33,10 +33,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from . import periods
 from .config import NUMBER, Config, check_schema, load_config, load_yaml
 from .errors import DataError, Problem, UsageError, at
 
@@ -259,13 +261,7 @@ def convert_slurm(
             resource = "cpu" if unit == "Core-Hours" else "gpu"
             since = f", rate from {rate.effective:%Y-%m-%d}" if rate.effective else ""
             plural = "" if jobs == 1 else "s"
-            row = _priced_row(
-                base,
-                Decimal(seconds) / 3600,
-                price,
-                rate.subsidy_percent,
-                Decimal(0),
-            )
+            row = _priced_row(base, seconds, 3600, price, rate.subsidy_percent)
             row.update(
                 ChargePeriodStart=_iso(charge_start),
                 ChargePeriodEnd=_iso(charge_end),
@@ -332,22 +328,19 @@ def _read_sacct(
     # Per partition, the rate segments that overlap the period: (from, to, rate index).
     segments: dict[str, list[tuple[int, int, int]]] = {}
     for key, partition in rates.partitions.items():
-        bounds = [_seconds(r.effective) if r.effective else None for r in partition.rates]
-        segs = []
-        for i in range(len(bounds)):
-            lo = max(period_start, bounds[i] or period_start)
-            nxt = bounds[i + 1] if i + 1 < len(bounds) else None
-            hi = min(period_end, nxt) if nxt is not None else period_end
-            if lo < hi:
-                segs.append((lo, hi, i))
-        segments[key] = segs
+        starts = [_seconds(r.effective) if r.effective else period_start for r in partition.rates]
+        ends = [*starts[1:], period_end]
+        segments[key] = [
+            (max(lo, period_start), min(hi, period_end), i)
+            for i, (lo, hi) in enumerate(zip(starts, ends, strict=True))
+            if max(lo, period_start) < min(hi, period_end)
+        ]
 
     billable = {s.upper() for s in rates.billable_states}
     excluded = rates.excluded_accounts
     states: dict[str, bool] = {}
     tres_cache: dict[str, tuple[int, int]] = {}
     days: dict[str, int] = {}
-    names = ", ".join(SACCT_FIELDS)
     usage_get = usage.get
 
     def bad(lineno: int, message: str) -> None:
@@ -363,19 +356,15 @@ def _read_sacct(
         except UnicodeDecodeError as exc:
             raise _not_utf8(shown, exc) from exc
         header = [h.strip() for h in first.rstrip("\r\n").removeprefix("\ufeff").split("|")]
-        skip = 1
+        lines: Iterable[str]
         if "Account" in header and "JobID" in header:
             pick, elapsed_name = _sacct_columns(header, shown)
-            nfields = len(header)
-            pending: list[str] = []
-        else:
+            names, lines, skip = "|".join(header), fh, 1
+        else:  # --noheader: the documented field order
             pick, elapsed_name = itemgetter(*range(len(SACCT_FIELDS))), "ElapsedRaw"
-            nfields = len(SACCT_FIELDS)
-            pending = [first]
-            skip = 0
-        lineno = skip
+            names, lines, skip = "|".join(SACCT_FIELDS), chain([first], fh), 0
+        nfields = names.count("|") + 1
         try:
-            lines: Iterable[str] = _chain(pending, fh)
             for lineno, raw in enumerate(lines, skip + 1):
                 line = raw.rstrip("\r\n")
                 if not line:
@@ -448,7 +437,8 @@ def _read_sacct(
                 ):
                     bad(
                         lineno,
-                        f'End "{end_text}" is not a date-time like 2026-10-01T13:45:00 or Unknown',
+                        f'End "{end_text}" is not a date-time like 2026-10-01T13:45:00; '
+                        "export End as sacct prints it (Unknown while a job runs)",
                     )
                     continue
                 finish = begin + elapsed
@@ -471,11 +461,6 @@ def _read_sacct(
         except UnicodeDecodeError as exc:
             raise _not_utf8(shown, exc) from exc
     return usage, report
-
-
-def _chain(first: list[str], rest: Iterable[str]) -> Iterable[str]:
-    yield from first
-    yield from rest
 
 
 def _sacct_columns(header: list[str], shown: str) -> tuple[Callable[[list[str]], Any], str]:
@@ -598,8 +583,11 @@ def convert_storage(
                 left = free_left.setdefault((project, tier_key), tier.free_tb)
                 free = min(tb, left)
                 free_left[(project, tier_key)] = left - free
-            row = _priced_row(base, tb, tier.tb_month, tier.subsidy_percent, free)
-            note = f"; {_number(free)} TB free allowance applied" if free else ""
+            row = _priced_row(
+                base, used, rates.bytes_per_tb, tier.tb_month, tier.subsidy_percent, free
+            )
+            shown_free = _number(free.quantize(Decimal("0.001"), ROUND_HALF_UP))
+            note = f"; {shown_free} TB free allowance applied" if free else ""
             row.update(
                 ChargeDescription=f"{tier.name}: {share}{note}",
                 ServiceCategory=rates.service_category,
@@ -931,24 +919,11 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
 
 
 def _output_path(config: Config, period: str, source: str, out: Path | None) -> Path:
+    """``out``, or ``periods/YYYY-MM/<source>.csv`` when the period is open."""
     if out is not None:
         return out
-    folder = config.periods_dir / period
-    status_file = folder / "period.yaml"
-    if status_file.is_file():
-        status = load_yaml(status_file)
-        state = status.get("status") if isinstance(status, dict) else None
-        if state in ("closed", "finalized"):
-            raise DataError(
-                [
-                    Problem(
-                        str(status_file),
-                        f"period {period} is {state}; reopen it first, or write elsewhere "
-                        "with -o FILE",
-                    )
-                ]
-            )
-    return folder / f"{source}.csv"
+    periods.require_open(config, period, f"write {source}.csv")
+    return config.periods_dir / period / f"{source}.csv"
 
 
 def _base_row(
@@ -975,15 +950,18 @@ def _base_row(
 
 def _priced_row(
     base: dict[str, str],
-    quantity: Decimal,
+    amount: int,
+    per_unit: int,
     price: Decimal,
     subsidy_percent: Decimal,
-    free_quantity: Decimal,
+    free_quantity: Decimal = Decimal(0),
 ) -> dict[str, str]:
-    """Costs of ``quantity`` at ``price``: list is unsubsidized, billed is after the subsidy
-    (and after a free allowance of ``free_quantity``), each rounded once from exact values."""
+    """Costs of ``amount / per_unit`` units (core-seconds / 3600, bytes / bytes per TB) at
+    ``price``: list is unsubsidized, billed is after the subsidy (and after a free allowance
+    of ``free_quantity`` units), each rounded once from exact values."""
     with localcontext() as ctx:
         ctx.prec = 60
+        quantity = Decimal(amount) / per_unit
         list_cost = quantity * price
         billed = (quantity - free_quantity) * price * (100 - subsidy_percent) / 100
         list_text = _money(list_cost)
@@ -1029,10 +1007,17 @@ def _write_csv(out: Path, columns: Sequence[str], rows: list[dict[str, str]]) ->
             writer = csv.DictWriter(fh, fieldnames=list(columns), lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it normal rights
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _result(

@@ -196,15 +196,15 @@ def _header_problems(f: FocusFile, header: list[str]) -> list[Problem]:
 
 
 def _structure_message(kind: str, text: str | None) -> str:
-    shown = (text or "")[:80]
-    what = {
-        "MISSING COLUMNS": "has too few fields",
-        "TOO MANY COLUMNS": "has too many fields",
-        "UNQUOTED VALUE": "has a stray quote",
-        "LINE SIZE OVER MAXIMUM": "is too long",
-        "INVALID UNICODE": "is not valid UTF-8",
-    }.get(kind, kind.lower())
-    return f"row {what} ({shown!r}); every row needs one field per header column"
+    shown = repr((text or "")[:80])
+    fields = "; every row needs one field per header column"
+    return {
+        "MISSING COLUMNS": f"row has too few fields ({shown}){fields}",
+        "TOO MANY COLUMNS": f"row has too many fields ({shown}){fields}",
+        "UNQUOTED VALUE": f"row has a stray quote ({shown}); quote the whole field",
+        "LINE SIZE OVER MAXIMUM": "row is longer than 10 MB; is the file really CSV?",
+        "INVALID ENCODING": f"row is not UTF-8 text ({shown}); export the file as UTF-8",
+    }.get(kind, f"row cannot be parsed ({kind.lower()}: {shown})")
 
 
 def _duckdb_message(exc: duckdb.Error) -> str:

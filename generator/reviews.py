@@ -50,6 +50,7 @@ class Decision:
     ids: list[tuple[str, int]] = field(default_factory=list)
     match: dict[str, str] | None = None
     set: dict[str, str] = field(default_factory=dict)
+    valid: bool = True  # False: reported, its IDs still checked, never applied
 
 
 def review_path(cfg: Config, period: str) -> Path:
@@ -85,7 +86,8 @@ def read_decisions(cfg: Config, period: str) -> tuple[list[Decision], list[Probl
     for item in root.value:
         decision, item_problems = _decision(period, where, item)
         problems += item_problems
-        if decision and not item_problems:
+        if decision:
+            decision.valid = not item_problems
             decisions.append(decision)
     return decisions, problems
 
@@ -213,7 +215,7 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
                         Problem(at(d.where, d.line), f"match {d.match} selects no charge")
                     )
                 targets += [(m, d.line) for m in matched]
-            for charge_id, line in targets:
+            for charge_id, line in targets if d.valid else []:
                 first = decided.get(charge_id)
                 if first is not None:
                     problems.append(

@@ -13,7 +13,6 @@ WITH tagged AS (
 parsed AS (
     SELECT
         t.*,
-        CASE WHEN tags_object THEN json_extract_string(Tags, $tag_paths) END AS tag_values,
         CASE
             WHEN Tags IS NULL THEN false
             WHEN NOT tags_object THEN true
@@ -21,6 +20,14 @@ parsed AS (
                 json_extract(Tags, '$.*'), lambda v: json_type(v) IN ('OBJECT', 'ARRAY'))), false)
         END AS invalid_tags
     FROM tagged t
+),
+extracted AS (
+    -- Tags that are not a flat object are not read at all: the row waits for a reassign.
+    SELECT
+        p.*,
+        CASE WHEN tags_object AND NOT invalid_tags
+            THEN json_extract_string(Tags, $tag_paths) END AS tag_values
+    FROM parsed p
 ),
 attributed AS (
     SELECT
@@ -32,7 +39,7 @@ attributed AS (
         nullif(trim(list_filter(list_select(tag_values, $idx_reference_1), lambda x: trim(x) <> '')[1]), '') AS reference_1,
         nullif(trim(list_filter(list_select(tag_values, $idx_reference_2), lambda x: trim(x) <> '')[1]), '') AS reference_2,
         nullif(trim(list_filter(list_select(tag_values, $idx_account_code), lambda x: trim(x) <> '')[1]), '') AS account_code
-    FROM parsed p
+    FROM extracted p
 )
 SELECT
     left(sha256(a.source || chr(31) || a.content_hash || chr(31)

@@ -1,0 +1,159 @@
+"""The command line end to end, on real repos: exit codes, output, files written."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from conftest import HEADER, row, tags
+from typer.testing import CliRunner
+
+from generator.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def repo(make_repo):
+    return make_repo({
+        "periods/2026-10/aws.csv": "\n".join([
+            HEADER,
+            row(resource="ok", cost="10.005"),
+            row(resource="ok2", cost="10.005"),
+            row(resource="no-pi", cost="-2", tag=tags(pi=None)),
+        ]) + "\n",
+    })
+
+
+def test_every_command_has_help():
+    result = run("--help")
+    assert result.exit_code == 0
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        assert command.help, f"{name} has no help text"
+        sub = getattr(command, "commands", {})
+        for sub_name, sub_command in sub.items():
+            assert sub_command.help, f"{name} {sub_name} has no help text"
+
+
+def test_check_reports_reconciliation_and_pending(repo):
+    result = run("check", "--repo", repo)
+    assert result.exit_code == 0, result.output
+    assert "2026-10: 3 charges, input 18.01 = billed 20.01 + pending -2.00 + rejected 0.00" \
+        in result.output
+    assert "pending review, missing_pi_email: 1 charges, -2.00" in result.output
+
+
+def test_check_fails_with_all_problems(repo):
+    (repo / "periods/2026-09").mkdir()
+    (repo / "periods/2026-09/aws.csv").write_text(f"{HEADER}\n{row(period='2026-09', cost='x')}\n")
+    (repo / "reviews/2026-10.yaml").write_text("- ids: [0123456789abcdef]\n  action: approve\n")
+    result = run("check", "--repo", repo)
+    assert result.exit_code == 1
+    assert 'periods/2026-09/aws.csv:2: BilledCost "x" is not a number' in result.output
+    assert "reviews/2026-10.yaml:1: reason is required" in result.output
+    assert "3 problems" in result.output
+
+
+def test_usage_error_exit_code(repo):
+    assert run("review", "list", "--status", "maybe", "--repo", repo).exit_code == 2
+    assert run("ingest", repo / "nope.csv", "-s", "aws", "--repo", repo).exit_code == 2
+    assert run("ingest", repo / "periods/2026-10/aws.csv", "-s", "A W S", "--repo", repo
+               ).exit_code == 2
+
+
+def test_ingest_detects_period_places_file_and_prints_flags(repo, tmp_path):
+    export = tmp_path / "Nov export.csv"
+    export.write_text("\n".join([
+        HEADER,
+        row(period="2026-11", resource="a", cost="1.25"),
+        row(period="2026-11", resource="b", cost="2", tag=tags(fund="x")),
+        row(period="2026-12", resource="c", cost="3"),
+    ]) + "\n")
+    dry = run("ingest", export, "-s", "gcp", "--dry-run", "--repo", repo)
+    assert dry.exit_code == 0, dry.output
+    assert "would place periods/2026-11/gcp.csv: 3 rows, total 6.25" in dry.output
+    assert not (repo / "periods/2026-11").exists()
+    result = run("ingest", export, "-s", "gcp", "--repo", repo)
+    assert result.exit_code == 0, result.output
+    assert "placed periods/2026-11/gcp.csv: 3 rows, total 6.25" in result.output
+    assert "billed 1.25, pending review 5.00" in result.output
+    assert "flagged invalid_fund_org: 1" in result.output
+    assert "flagged period_mismatch: 1" in result.output
+    assert "not in data/config.yaml sources" in result.output
+    assert (repo / "periods/2026-11/gcp.csv").read_text() == export.read_text()
+
+
+def test_ingest_bad_file_writes_nothing(repo, tmp_path):
+    export = tmp_path / "bad.csv"
+    export.write_text(f"{HEADER}\n{row(cost='12,5')}\n")
+    result = run("ingest", export, "-s", "aws", "-p", "2026-10", "--repo", repo)
+    assert result.exit_code == 1
+    assert f"{export}:2:" in result.output
+    assert "ok2" in (repo / "periods/2026-10/aws.csv").read_text()
+
+
+def test_ingest_replaces_other_format_and_refuses_closed_period(repo, tmp_path):
+    import gzip
+
+    export = tmp_path / "aws.csv.gz"
+    with gzip.open(export, "wt") as fh:
+        fh.write(f"{HEADER}\n{row()}\n")
+    result = run("ingest", export, "-s", "aws", "--repo", repo)
+    assert result.exit_code == 0, result.output
+    assert "replaced periods/2026-10/aws.csv.gz" in result.output
+    assert not (repo / "periods/2026-10/aws.csv").exists()
+    (repo / "periods/2026-10/period.yaml").write_text("status: closed\n")
+    result = run("ingest", export, "-s", "aws", "--repo", repo)
+    assert result.exit_code == 1
+    assert "periods/2026-10: is closed; cannot ingest new data" in result.output
+
+
+def test_review_list_formats_and_decisions(repo):
+    listed = run("review", "list", "--format", "json", "--repo", repo)
+    assert listed.exit_code == 0, listed.output
+    (pending,) = json.loads(listed.output)
+    assert pending["charged"] == "-2.00"
+    assert pending["flags"] == "missing_pi_email"
+    everything = run("review", "list", "--status", "all", "-f", "csv", "--repo", repo)
+    rows = list(csv.DictReader(io.StringIO(everything.output)))
+    assert sorted(Decimal(r["charged"]) for r in rows) == [Decimal(-2), Decimal("10.005"),
+                                                           Decimal("10.005")]
+    result = run("review", "reassign", pending["charge_id"], "--pi", "bob@test.edu",
+                 "--reason", "Bob's bucket", "--by", "kim", "--repo", repo)
+    assert result.exit_code == 0, result.output
+    assert "reassign: 1 charges" in result.output
+    assert run("review", "list", "-f", "json", "--repo", repo).output.strip() == "[]"
+    approved = run("review", "list", "--status", "approved", "-f", "json", "--repo", repo)
+    assert json.loads(approved.output)[0]["pi_email"] == "bob@test.edu"
+    again = run("review", "approve", pending["charge_id"], "--reason", "x", "--repo", repo)
+    assert again.exit_code == 1
+    assert "already decided (reassign)" in again.output
+
+
+def test_review_needs_reason(repo):
+    result = run("review", "approve", "--all", "-p", "2026-10", "--repo", repo)
+    assert result.exit_code == 2
+
+
+def test_show_and_periods_list_and_build(repo):
+    shown = run("show", "ADA@test.edu", "--repo", repo)
+    assert shown.exit_code == 0, shown.output
+    assert "$20.01" in shown.output  # 10.005 + 10.005 rounded per line, not per charge
+    assert "$24.00" in shown.output  # list price
+    listed = run("periods", "list", "--repo", repo)
+    assert "2026-10" in listed.output and "open" in listed.output
+    built = run("build", "--repo", repo)
+    assert built.exit_code == 0, built.output
+    text = (repo / "build/reconciliation.csv").read_text()
+    assert text.splitlines()[1] == "2026-10,3,18.01,20.01,-2.00,0.00,2,1,0,20.01"
+    assert run("show", "nobody@test.edu", "--repo", repo).exit_code == 1

@@ -1,0 +1,81 @@
+"""Configuration: every problem reported with its key path, in one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CONFIG
+
+from generator.config import load_config
+from generator.errors import DataError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def problems(make_repo, config: str, **files: str) -> list[str]:
+    root = make_repo({f"data/{k}.yaml": v for k, v in files.items()}, config=config)
+    with pytest.raises(DataError) as exc:
+        load_config(root)
+    return [p.message for p in exc.value.problems]
+
+
+def test_demo_config_loads():
+    cfg = load_config(ROOT)
+    assert cfg.currency.code == "USD"
+    assert cfg.tags["pi_email"][:2] == ("pi_email", "user:pi_email")
+    assert cfg.sources["aws"].credit_fund_org == "100100-9100"
+    assert cfg.sources["aws"].account == "7410"
+
+
+def test_every_problem_with_key_path_in_one_run(make_repo):
+    config = CONFIG + """\
+curency: {code: USD}
+review:
+  patterns:
+    - {name: Bad Name, columns: [SkuId], pattern: "("}
+  fund_org_patterns: ["[unclosed"]
+  cost_spike: {factor: lots}
+cost_basis: ListCost
+"""
+    config = config.replace("currency: {code: USD,", "currency: {code: usd,")
+    joined = "\n".join(problems(make_repo, config))
+    for expected in (
+        "curency: unknown key 'curency'; did you mean 'currency'? (known: organization, ",
+        "review.patterns[0].name: use lowercase letters",
+        "review.patterns[0].pattern: not a valid regular expression",
+        "review.fund_org_patterns[0]: not a valid regular expression",
+        "review.cost_spike.factor: expected a number, got 'lots'",
+        "cost_basis: 'ListCost'; use BilledCost or EffectiveCost",
+        "currency.code: 'usd' is not ISO 4217",
+    ):
+        assert expected in joined, joined
+
+
+def test_wrong_types_and_required(make_repo):
+    found = problems(make_repo, "currency: {minor_units: two}\ntags: {pi_email: [1]}\n")
+    assert "currency.minor_units: expected int, got str 'two'" in found
+    assert "tags.pi_email: expected a text value or a list of text values" in found
+    assert "organization.name: required" in found
+    assert "currency.code: required" in found
+
+
+def test_people_and_projects_are_checked(make_repo):
+    found = problems(
+        make_repo, CONFIG,
+        people="ada@test.edu: {nme: Ada}\n",
+        projects="p1: {end_date: someday}\n",
+    )
+    assert "ada@test.edu.nme: unknown key 'nme'; did you mean 'name'? (known: name, department)" \
+        in found
+    assert "p1.end_date: expected date, got str 'someday'" in found
+
+
+def test_yaml_syntax_error_names_line(make_repo):
+    found = problems(make_repo, "organization:\n  name: [x\n")
+    assert found[0].startswith("not valid YAML")
+
+
+def test_missing_config(tmp_path):
+    with pytest.raises(DataError, match="no config file"):
+        load_config(tmp_path)
