@@ -157,3 +157,27 @@ def test_show_and_periods_list_and_build(repo):
     text = (repo / "build/reconciliation.csv").read_text()
     assert text.splitlines()[1] == "2026-10,3,18.01,20.01,-2.00,0.00,2,1,0,20.01"
     assert run("show", "nobody@test.edu", "--repo", repo).exit_code == 1
+
+
+def test_build_says_when_it_skips_the_site(repo):
+    built = run("build", "--repo", repo)
+    assert built.exit_code == 0, built.output
+    assert "note: site skipped: no mkdocs.yml in the repo" in built.output
+
+
+def test_serve_writes_pages_then_runs_mkdocs_serve(repo, monkeypatch):
+    from generator import site
+
+    calls = []
+    monkeypatch.setattr(site, "serve", lambda cfg, addr: calls.append((cfg.root, addr)) or 0)
+    served = run("serve", "--repo", repo, "-a", "127.0.0.1:8123")
+    assert served.exit_code == 0, served.output
+    assert calls == [(repo.resolve(), "127.0.0.1:8123")]
+    assert (repo / "docs/billing/pis/ada@test.edu.md").is_file()
+
+
+def test_serve_refuses_bad_data(repo):
+    (repo / "periods/2026-10/aws.csv").write_text(HEADER + "\n2026-10-01,x,oops\n")
+    served = run("serve", "--repo", repo)
+    assert served.exit_code == 1
+    assert "periods/2026-10/aws.csv" in served.output
