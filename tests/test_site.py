@@ -6,6 +6,7 @@ from the FOCUS files in a service name, a project ID, a fund/org and a PI email.
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 from collections.abc import Iterator
@@ -362,3 +363,106 @@ def test_every_config_key_is_documented():
     doc = (ROOT / "docs" / "admin" / "configuration.md").read_text(encoding="utf-8")
     missing = [key for key in schema_keys(SCHEMA) if f"`{key}`" not in doc]
     assert not missing, f"docs/admin/configuration.md does not document {missing}"
+
+
+# --- in a browser ----------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def served(built: Built) -> Iterator[str]:
+    """The built site on a local HTTP server: its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(built.root / "build" / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Debian's chromium at /usr/bin/chromium "
+                    "(apt-get install -y chromium; .ci/run installs it)")
+def test_in_a_browser(built: Built, served: str, tmp_path: Path):
+    """Home, a period, a PI and a project page; a PDF download; dark mode; search. No console
+    errors, nothing fetched from another host. Screenshots go to build/screenshots/."""
+    from playwright.sync_api import sync_playwright
+
+    shots = ROOT / "build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    foreign: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                          accept_downloads=True)
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
+
+            def only_local(route, request) -> None:  # type: ignore[no-untyped-def]
+                if request.url.startswith(served):
+                    route.continue_()
+                else:
+                    foreign.append(request.url)
+                    route.abort()
+
+            page.route("**/*", only_local)
+
+            page.goto(served)
+            assert "at a glance" in page.inner_text("article")
+            assert page.locator("article svg[role=img]").count() == 1
+            page.screenshot(path=str(shots / "home.png"), full_page=True)
+
+            page.click("text=All of October 2026")
+            page.wait_for_url("**/billing/periods/2026-10/")
+            assert "Reconciliation" in page.inner_text("article")
+            assert SCRIPT in page.inner_text("article")
+            page.screenshot(path=str(shots / "period.png"), full_page=True)
+
+            page.click("article a:text('Ada Lovelace')")
+            page.wait_for_url(re.compile(r".*/billing/pis/ada(@|%40)test\.edu/$"))
+            assert page.locator("article svg[role=img]").count() == 1
+            page.screenshot(path=str(shots / "pi.png"), full_page=True)
+
+            page.click("article a:text-is('p1')")
+            page.wait_for_url(re.compile(r".*/billing/projects/p1/(#.*)?$"))
+            page.screenshot(path=str(shots / "project.png"), full_page=True)
+            with page.expect_download() as download:
+                page.click("article a:text-is('PDF')")
+            saved = tmp_path / "statement.pdf"
+            download.value.save_as(saved)
+            assert saved.read_bytes().startswith(b"%PDF")
+
+            page.click("label[title='Switch to dark mode']")
+            assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+            page.screenshot(path=str(shots / "project-dark.png"), full_page=True)
+
+            page.click("input[data-md-component=search-query]")
+            page.locator("input[data-md-component=search-query]").press_sequentially(
+                "Reconciliation", delay=20)
+            page.wait_for_selector(".md-search-result__item", timeout=15000)
+            results = page.inner_text(".md-search-result")
+            assert "Reconciliation" in results
+            page.screenshot(path=str(shots / "search.png"))
+        finally:
+            browser.close()
+    assert errors == []
+    assert foreign == []
