@@ -436,7 +436,7 @@ def run_mkdocs(cfg: Config) -> Path:
     config_file = mkdocs_file(cfg)
     final = cfg.build_dir / "site"
     staged = staging_dir(final)
-    env = dict(os.environ)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     commit = commit_epoch(cfg.root)
     if commit and "SOURCE_DATE_EPOCH" not in env:
         env["SOURCE_DATE_EPOCH"] = commit  # sitemap dates from the commit, not the clock

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -23,7 +22,9 @@ from markupsafe import Markup
 from .config import Currency
 from .money import exact, format_money
 
-PUNCTUATION = frozenset(string.punctuation)
+# Every ASCII punctuation character as a numeric character reference; control characters go.
+ESCAPES = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -36,10 +37,8 @@ def escape_md(value: Any) -> Markup:
         return Markup("")
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return Markup(value)  # digits, sign and point carry no markup
-    text = " ".join(
-        "".join(c for c in str(value) if unicodedata.category(c) != "Cc" or c.isspace()).split()
-    )
-    return Markup("".join(f"&#{ord(c)};" if c in PUNCTUATION else c for c in text))
+    text = " ".join(CONTROL.sub("", str(value)).split())
+    return Markup(text.translate(ESCAPES))
 
 
 def link(text: Any, target: str) -> Markup:
