@@ -349,3 +349,58 @@ def periods_list(repo: Repo = Path("."), config_file: ConfigFile = None) -> None
         table.add_row(p, status(cfg, p), str(r.get("input_rows", 0)), exact(r.get("billed")),
                       exact(r.get("pending")), exact(r.get("rejected")))
     out.print(table)
+
+
+convert_app = typer.Typer(help="On-premises usage → FOCUS with rate tables (Slurm, storage).")
+app.add_typer(convert_app, name="convert")
+
+ConvertFile = Annotated[Path, typer.Argument(help="The usage export to convert.")]
+ConvertOut = Annotated[
+    Path | None, typer.Option("-o", "--output", help="Write here instead of periods/.")
+]
+SkipBad = Annotated[
+    bool, typer.Option("--skip-bad", help="Convert the good lines and report the bad ones.")
+]
+
+
+def _convert(kind: str, file: Path, period: str, output: Path | None, skip_bad: bool,
+             repo: Path) -> None:
+    from . import convert
+    from .money import exact
+
+    run = convert.convert_slurm if kind == "slurm" else convert.convert_storage
+    r = run(repo.resolve(), file, period, output, skip_bad)
+    for problem in r.skipped:
+        err.print(f"skipped: {problem}", markup=False)
+    if r.skipped_count > len(r.skipped):
+        err.print(f"skipped {r.skipped_count - len(r.skipped)} more bad lines", markup=False)
+    out.print(f"wrote {r.output}: {r.rows} rows from {r.lines} lines, list "
+              f"{exact(r.list_total)}, billed {exact(r.billed_total)}")
+    if r.unmapped:
+        out.print("no mapping in data/accounts.yaml: " + ", ".join(r.unmapped))
+
+
+@convert_app.command("slurm")
+@reports_errors
+def convert_slurm(
+    file: ConvertFile,
+    period: Annotated[str, typer.Option("-p", "--period", help="The period, YYYY-MM.")],
+    output: ConvertOut = None,
+    skip_bad: SkipBad = False,
+    repo: Repo = Path("."),
+) -> None:
+    """Slurm `sacct --parsable2 --allocations` output → FOCUS, priced by data/rates/slurm.yaml."""
+    _convert("slurm", file, period, output, skip_bad, repo)
+
+
+@convert_app.command("storage")
+@reports_errors
+def convert_storage(
+    file: ConvertFile,
+    period: Annotated[str, typer.Option("-p", "--period", help="The period, YYYY-MM.")],
+    output: ConvertOut = None,
+    skip_bad: SkipBad = False,
+    repo: Repo = Path("."),
+) -> None:
+    """A storage usage report (CSV) → FOCUS, priced by data/rates/storage.yaml."""
+    _convert("storage", file, period, output, skip_bad, repo)

@@ -70,6 +70,7 @@ STORAGE_COLUMNS = {
     "bytes_used": ("bytes_used", "bytes", "used_bytes"),
     "tier": ("tier",),
 }
+NO_TIME = frozenset({"Unknown", "None", ""})  # sacct's Start or End when there is none
 TAG_KEYS = ("pi_email", "project_id", "fund_org")
 MONEY = Decimal("1e-10")  # costs keep 10 decimal places; statements round lines to cents
 QUANTITY = Decimal("1e-12")
@@ -241,7 +242,12 @@ def convert_slurm(
     rows: list[dict[str, str]] = []
     base = _base_row(config, rates.source, rates.provider, start, end)
     unmapped: set[str] = set()
-    for (account, part_key, index), (cpu_seconds, gpu_seconds, jobs) in sorted(usage.items()):
+    charges = [
+        (account, part_key, index, acc[0], acc[1], acc[2])
+        for (part_key, index), by_account in usage.items()
+        for account, acc in by_account.items()
+    ]
+    for account, part_key, index, cpu_seconds, gpu_seconds, jobs in sorted(charges):
         partition = rates.partitions[part_key]
         rate = partition.rates[index]
         charge_start = max(start, rate.effective) if rate.effective else start
@@ -310,7 +316,7 @@ class _Report:
         return [*self.problems, Problem(shown, f"{more} more bad lines not shown")]
 
 
-_Usage = dict[tuple[str, str, int], list[int]]
+_Usage = dict[tuple[str, int], dict[str, list[int]]]  # (partition, rate index) → by account
 
 
 def _read_sacct(
@@ -324,24 +330,26 @@ def _read_sacct(
     changes, and a job's months add up to its elapsed time exactly.
     """
     report = _Report()
+    # Per partition, the rate segments that overlap the period: (from, to, usage by account)
+    # where usage is [core-seconds, GPU-seconds, jobs].
+    segments: dict[str, list[tuple[int, int, dict[str, list[int]]]]] = {}
     usage: _Usage = {}
-    # Per partition, the rate segments that overlap the period: (from, to, rate index).
-    segments: dict[str, list[tuple[int, int, int]]] = {}
     for key, partition in rates.partitions.items():
         starts = [_seconds(r.effective) if r.effective else period_start for r in partition.rates]
         ends = [*starts[1:], period_end]
-        segments[key] = [
-            (max(lo, period_start), min(hi, period_end), i)
-            for i, (lo, hi) in enumerate(zip(starts, ends, strict=True))
-            if max(lo, period_start) < min(hi, period_end)
-        ]
+        segments[key] = []
+        for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+            if max(lo, period_start) < min(hi, period_end):
+                by_account: dict[str, list[int]] = {}
+                segments[key].append((max(lo, period_start), min(hi, period_end), by_account))
+                usage[(key, i)] = by_account
 
     billable = {s.upper() for s in rates.billable_states}
     excluded = rates.excluded_accounts
     states: dict[str, bool] = {}
     tres_cache: dict[str, tuple[int, int]] = {}
-    days: dict[str, int] = {}
-    usage_get = usage.get
+    fromiso = datetime.fromisoformat
+    lines_read = charged = 0
 
     def bad(lineno: int, message: str) -> None:
         report.add(at(shown, lineno), message)
@@ -369,7 +377,7 @@ def _read_sacct(
                 line = raw.rstrip("\r\n")
                 if not line:
                     continue
-                report.lines += 1
+                lines_read += 1
                 parts = line.split("|")
                 if len(parts) != nfields:
                     bad(
@@ -421,45 +429,54 @@ def _read_sacct(
                         )
                         continue
                     counts = tres_cache[tres] = parsed
-                begin = _timestamp(start_text, days)
-                if begin is None:
-                    finish = _timestamp(end_text, days)
-                    if start_text not in ("Unknown", "None", "") or finish is None:
+                # Start and End are parsed inline: this loop runs once per job.
+                begin = -1
+                if len(start_text) == 19 and start_text[10] == "T":
+                    try:
+                        t = fromiso(start_text)
+                        begin = t.toordinal() * _DAY + t.hour * 3600 + t.minute * 60 + t.second
+                    except ValueError:
+                        pass
+                if end_text not in NO_TIME:
+                    try:
+                        if len(end_text) != 19 or end_text[10] != "T":
+                            raise ValueError(end_text)
+                        fromiso(end_text)
+                    except ValueError:
                         bad(
                             lineno,
-                            f'Start "{start_text}" is not a date-time like '
-                            "2026-10-01T13:45:00; a job that ran needs its start time",
+                            f'End "{end_text}" is not a date-time like 2026-10-01T13:45:00; '
+                            "export End as sacct prints it (Unknown while a job runs)",
                         )
                         continue
-                    begin = finish - elapsed
-                elif end_text not in ("Unknown", "None", "") and (
-                    _timestamp(end_text, days) is None
-                ):
+                    if begin < 0 and start_text in NO_TIME:  # started, but sacct lost when
+                        begin = _seconds(fromiso(end_text)) - elapsed
+                if begin < 0:
                     bad(
                         lineno,
-                        f'End "{end_text}" is not a date-time like 2026-10-01T13:45:00; '
-                        "export End as sacct prints it (Unknown while a job runs)",
+                        f'Start "{start_text}" is not a date-time like '
+                        "2026-10-01T13:45:00; a job that ran needs its start time",
                     )
                     continue
                 finish = begin + elapsed
                 if finish <= period_start or begin >= period_end:
                     continue
                 cpus, gpus = counts
-                report.charged += 1
-                for lo, hi, index in job_segments:
+                charged += 1
+                for lo, hi, by_account in job_segments:
                     seconds = (hi if finish > hi else finish) - (lo if begin < lo else begin)
                     if seconds <= 0:
                         continue
-                    slot = (account, part_key, index)
-                    acc = usage_get(slot)
+                    acc = by_account.get(account)
                     if acc is None:
-                        usage[slot] = [cpus * seconds, gpus * seconds, 1]
+                        by_account[account] = [cpus * seconds, gpus * seconds, 1]
                     else:
                         acc[0] += cpus * seconds
                         acc[1] += gpus * seconds
                         acc[2] += 1
         except UnicodeDecodeError as exc:
             raise _not_utf8(shown, exc) from exc
+    report.lines, report.charged = lines_read, charged
     return usage, report
 
 
@@ -517,26 +534,6 @@ def _elapsed_seconds(text: str) -> int:
     if mi >= 60 or s >= 60:
         return -1
     return ((d * 24 + h) * 60 + mi) * 60 + s
-
-
-def _timestamp(text: str, days: dict[str, int]) -> int | None:
-    """Seconds since day 1 of ``YYYY-MM-DDTHH:MM:SS`` (naive local time), or None."""
-    if len(text) != 19 or text[10] != "T" or text[13] != ":" or text[16] != ":":
-        return None
-    day = days.get(text[:10])
-    if day is None:
-        try:
-            day = date.fromisoformat(text[:10]).toordinal() * _DAY
-        except ValueError:
-            return None
-        days[text[:10]] = day
-    hh, mm, ss = text[11:13], text[14:16], text[17:19]
-    if not (hh.isdigit() and mm.isdigit() and ss.isdigit()):
-        return None
-    h, m, s = int(hh), int(mm), int(ss)
-    if h > 23 or m > 59 or s > 59:
-        return None
-    return day + h * 3600 + m * 60 + s
 
 
 def _seconds(moment: datetime) -> int:
@@ -645,9 +642,9 @@ def _read_storage(
                 )
             width = len(header)
             pick = itemgetter(index["share"], index["project"], index["bytes_used"], index["tier"])
-            lineno = 1
-            for row in reader:
-                lineno = reader.line_num
+            end_of_previous = reader.line_num
+            for row in reader:  # a quoted field may span lines: report where a row starts
+                lineno, end_of_previous = end_of_previous + 1, reader.line_num
                 if not row or not any(cell.strip() for cell in row):
                     continue
                 report.lines += 1
@@ -662,7 +659,7 @@ def _read_storage(
                 if not share:
                     report.add(at(shown, lineno), 'share "" is empty; every line names a share')
                     continue
-                if not used_text.isdigit():
+                if not (used_text.isascii() and used_text.isdigit()):
                     report.add(
                         at(shown, lineno),
                         f'bytes_used "{used_text}" is not a whole number of bytes; '
@@ -706,9 +703,11 @@ def load_slurm_rates(path: Path) -> SlurmRates:
     where = str(path)
     partitions: dict[str, Partition] = {}
     for key, spec in (raw.get("partitions") or {}).items():
-        if not isinstance(spec, dict):
-            continue
         prefix = f"partitions.{key}"
+        if not isinstance(spec, dict):
+            if spec is None:
+                problems.append(Problem(where, f"{prefix}: give name, cpu_hour and/or gpu_hour"))
+            continue
         base = _slurm_rate(spec, None, None, prefix, where, problems)
         if base.cpu_hour is None and base.gpu_hour is None:
             problems.append(Problem(where, f"{prefix}: give cpu_hour, gpu_hour or both"))
@@ -717,9 +716,10 @@ def load_slurm_rates(path: Path) -> SlurmRates:
         for i, change in enumerate(changes):
             when = change.get("effective")
             if not isinstance(when, date):
-                problems.append(
-                    Problem(where, f"{prefix}.changes[{i}].effective: required, a date")
-                )
+                if when is None:  # a value of another type is reported by check_schema
+                    problems.append(
+                        Problem(where, f"{prefix}.changes[{i}].effective: required, a date")
+                    )
                 continue
             moment = (
                 when if isinstance(when, datetime) else datetime(when.year, when.month, when.day)
@@ -793,9 +793,11 @@ def load_storage_rates(path: Path) -> StorageRates:
     )
     tiers: dict[str, Tier] = {}
     for key, spec in (raw.get("tiers") or {}).items():
-        if not isinstance(spec, dict):
-            continue
         prefix = f"tiers.{key}"
+        if not isinstance(spec, dict):
+            if spec is None:
+                problems.append(Problem(where, f"{prefix}: give name and tb_month"))
+            continue
         price = _decimal(spec, "tb_month", None, f"{prefix}.tb_month", where, problems)
         if price is None and "tb_month" not in spec:
             problems.append(Problem(where, f"{prefix}.tb_month: required, the price per TB-month"))

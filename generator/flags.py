@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from . import sql
@@ -16,7 +18,7 @@ def flag(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         con,
         "flags",
         {
-            "fund_org_patterns": list(cfg.fund_org_patterns),
+            "fund_org_regex": any_of(cfg.fund_org_patterns),
             "currency": cfg.currency.code,
             "spike_min_amount": cfg.spike_min_amount,
             "spike_factor": cfg.spike_factor,
@@ -32,6 +34,13 @@ def flag(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
             template.replace("{condition}", condition),
             {"name": rule.name, "pattern": rule.pattern},
         )
+
+
+def any_of(patterns: tuple[str, ...]) -> str | None:
+    """One regex matching what any of ``patterns`` matches (group names dropped)."""
+    if not patterns:
+        return None
+    return "|".join("(?:" + re.sub(r"\(\?P<\w+>", "(", p) + ")" for p in patterns)
 
 
 def column_expression(name: str) -> str:

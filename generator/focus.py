@@ -61,13 +61,6 @@ TEXT_COLUMNS = (
 )
 KNOWN_COLUMNS = DECIMAL_COLUMNS + TIMESTAMP_COLUMNS + TEXT_COLUMNS
 REQUIRED = ("BillingPeriodStart", "BilledCost")
-DATE_FORMATS = [
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S.%fZ",
-    "%Y-%m-%dT%H:%M:%S",
-]
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 MAX_PROBLEMS_PER_FILE = 50
 
@@ -88,7 +81,11 @@ def focus_suffix(path: Path) -> str | None:
 def read_focus_file(
     con: duckdb.DuckDBPyConnection, f: FocusFile, required: tuple[str, ...] = REQUIRED
 ) -> list[Problem]:
-    """Append ``f`` to ``raw_charges`` and return no problems, or return its problems."""
+    """Append ``f`` to ``raw_charges`` and return no problems, or return its problems.
+
+    One pass: DuckDB parses the file, types every value and keeps the raw text of the few
+    rows with a bad value; if the file has any problem its rows are removed again.
+    """
     suffix = focus_suffix(f.path)
     if suffix is None:
         return [Problem(f.shown, "not a FOCUS file; use .csv, .csv.gz or .parquet")]
@@ -107,14 +104,11 @@ def read_focus_file(
     ]
     if problems:
         return problems
-
     try:
-        con.execute("DROP TABLE IF EXISTS stage")
-        con.execute(
-            "CREATE TEMP TABLE stage AS SELECT "
-            + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in columns)
-            + f", ordinality AS _row FROM {scan} WITH ORDINALITY"
-        )
+        run_script(con, "focus_macros")
+        con.execute(_append_sql(columns, scan, required), {
+            "period": f.period, "source": f.source, "file": f.shown
+        })
     except duckdb.Error as exc:
         return [Problem(f.shown, _duckdb_message(exc))]
     if suffix != ".parquet":
@@ -123,17 +117,86 @@ def read_focus_file(
             f"ORDER BY line LIMIT {MAX_PROBLEMS_PER_FILE}"
         ).fetchall()
         con.execute("DROP TABLE reject_errors; DROP TABLE reject_scans")
-        if bad:
-            return [
-                Problem(at(f.shown, line), _structure_message(kind, text))
-                for line, kind, text in bad
-            ]
-
-    problems = _check_values(con, f, columns, required)
+        problems = [
+            Problem(at(f.shown, line), _structure_message(kind, text)) for line, kind, text in bad
+        ]
+    problems = problems or _value_problems(con, f, columns, required)
     if problems:
-        return problems
-    _append(con, f, columns)
-    return []
+        con.execute("DELETE FROM raw_charges WHERE file = ?", [f.shown])
+    return problems
+
+
+def _typed(name: str, raw: str) -> str:
+    """SQL typing the raw text ``raw`` of column ``name`` (NULL when it does not parse)."""
+    kind = (
+        "DECIMAL(38, 18)"
+        if name in DECIMAL_COLUMNS
+        else "TIMESTAMP"
+        if name in TIMESTAMP_COLUMNS
+        else None
+    )
+    if kind is None:
+        return raw
+    # trim() is slow in bulk: only values that fail as written are trimmed and tried again.
+    return f"coalesce(TRY_CAST({raw} AS {kind}), TRY_CAST(trim({raw}) AS {kind}))"
+
+
+def _bad(name: str, raw: str, required: tuple[str, ...]) -> str | None:
+    """SQL true when the raw text of column ``name`` is not acceptable."""
+    checks = [f"{raw} IS NULL"] if name in required else []
+    if name in DECIMAL_COLUMNS:
+        checks.append(
+            f"({raw} IS NOT NULL AND ({_typed(name, raw)} IS NULL "
+            f"OR ((length({raw}) > 19 OR {raw} ILIKE '%e%') AND too_precise({raw}))))"
+        )
+    elif name in TIMESTAMP_COLUMNS:
+        checks.append(f"({raw} IS NOT NULL AND {_typed(name, raw)} IS NULL)")
+    return " OR ".join(checks) or None
+
+
+def _canonical(name: str, raw: str) -> str:
+    """The text a value contributes to the charge ID.
+
+    Dates count as instants (``2026-10-01`` and ``2026-10-01T00:00:00Z`` are equal); numbers
+    and text as written, so re-ingesting an export keeps its IDs.
+    """
+    if name in TIMESTAMP_COLUMNS:
+        return f"CAST(epoch_us({_typed(name, raw)}) AS VARCHAR)"
+    return raw
+
+
+def _append_sql(columns: list[str], scan: str, required: tuple[str, ...]) -> str:
+    present = set(columns)
+    raw = {c: quote("raw:" + c) for c in columns}
+    inner = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {raw[c]}" for c in columns)
+    typed = ", ".join(
+        f"{_typed(c, raw[c])} AS {quote(c)}" if c in present else f"NULL AS {quote(c)}"
+        for c in KNOWN_COLUMNS
+    )
+    extras = sorted(c for c in columns if c not in KNOWN_COLUMNS)
+    extra = (
+        "to_json(struct_pack(" + ", ".join(f"{quote(c)} := {raw[c]}" for c in extras) + "))"
+        if extras
+        else "NULL"
+    )
+    # Every non-null value as name=value, names sorted: IDs do not depend on column order,
+    # file name or absent optional columns.
+    content = "concat_ws(chr(31), " + ", ".join(
+        f"{quote_literal(c + '=')} || {_canonical(c, raw[c])}" for c in sorted(columns)
+    ) + ")"
+    bad = " OR ".join(b for c in columns if (b := _bad(c, raw[c], required))) or "false"
+    checked = [c for c in columns if _bad(c, raw[c], required)]
+    keep = (
+        "to_json(struct_pack(" + ", ".join(f"{quote(c)} := {raw[c]}" for c in checked) + "))"
+    )
+    return (
+        "INSERT INTO raw_charges "
+        "SELECT $period, $source, $file, _row, sha256($source || chr(31) || content), "
+        f"hash(content), {', '.join(quote(c) for c in KNOWN_COLUMNS)}, extra, bad_raw FROM ("
+        f"SELECT _row, {content} AS content, {typed}, {extra} AS extra, "
+        f"CASE WHEN {bad} THEN {keep} END AS bad_raw "
+        f"FROM (SELECT {inner}, ordinality AS _row FROM {scan} WITH ORDINALITY))"
+    )
 
 
 def quote_literal(value: object) -> str:
@@ -217,49 +280,37 @@ def _duckdb_message(exc: duckdb.Error) -> str:
     return f"cannot be read: {detail}"
 
 
-def _check_values(
+def _value_problems(
     con: duckdb.DuckDBPyConnection, f: FocusFile, columns: list[str], required: tuple[str, ...]
 ) -> list[Problem]:
-    """Every bad value in ``stage``, found in one SQL pass."""
+    """Every bad value of the file, from the raw text kept for its bad rows."""
     checks = []
     for name in columns:
-        col = quote(name)
-        if name in required:
+        value = f"bad_raw->>{quote_literal(name)}"
+        condition = _bad(name, value, required)
+        if condition:
             checks.append(
-                f"SELECT _row, {quote_literal(name)} AS col, NULL AS val, 'empty' AS why "
-                f"FROM stage WHERE {col} IS NULL"
-            )
-        if name in DECIMAL_COLUMNS:
-            checks.append(
-                f"SELECT _row, {quote_literal(name)}, {col}, 'number' FROM stage "
-                f"WHERE {col} IS NOT NULL AND (TRY_CAST({col} AS DECIMAL(38, 18)) IS NULL "
-                f"OR NOT regexp_full_match(trim({col}), "
-                r"'[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?')"
-                f" OR ((length({col}) > 19 OR {col} ILIKE '%e%') AND too_precise({col})))"
-            )
-        elif name in TIMESTAMP_COLUMNS:
-            checks.append(
-                f"SELECT _row, {quote_literal(name)}, {col}, 'date' FROM stage "
-                f"WHERE {col} IS NOT NULL AND TRY_STRPTIME(trim({col}), $formats) IS NULL"
+                f"SELECT row_number, {quote_literal(name)} AS col, {value} AS val FROM bad "
+                f"WHERE {condition}"
             )
     if not checks:
         return []
-    run_script(con, "focus_macros")
-    sql = " UNION ALL ".join(checks)
     rows = con.execute(
-        f"SELECT _row, col, val, why FROM ({sql}) ORDER BY _row, col "
+        "WITH bad AS (SELECT row_number, bad_raw FROM raw_charges "
+        "WHERE file = $file AND bad_raw IS NOT NULL) "
+        f"SELECT * FROM ({' UNION ALL '.join(checks)}) ORDER BY row_number, col "
         f"LIMIT {MAX_PROBLEMS_PER_FILE + 1}",
-        {"formats": DATE_FORMATS},
+        {"file": f.shown},
     ).fetchall()
     if not rows:
         return []
     lines = _line_numbers(f, [row[0] for row in rows])
     problems = []
-    for row, col, val, why in rows[:MAX_PROBLEMS_PER_FILE]:
+    for row, col, val in rows[:MAX_PROBLEMS_PER_FILE]:
         where = at(f.shown, lines.get(row, row + 1))
-        if why == "empty":
+        if val is None:
             problems.append(Problem(where, f"{col} is empty; every row needs a value"))
-        elif why == "number":
+        elif col in DECIMAL_COLUMNS:
             problems.append(
                 Problem(
                     where,
@@ -300,49 +351,6 @@ def _line_numbers(f: FocusFile, rows: list[int]) -> dict[int, int]:
     return found
 
 
-def _append(con: duckdb.DuckDBPyConnection, f: FocusFile, columns: list[str]) -> None:
-    """Type the staged rows and append them to ``raw_charges`` with their content hash."""
-    present = set(columns)
-    extras = sorted(c for c in columns if c not in KNOWN_COLUMNS)
-    typed = []
-    for name in KNOWN_COLUMNS:
-        col = quote(name)
-        if name not in present:
-            typed.append(f"NULL AS {col}")
-        elif name in DECIMAL_COLUMNS:
-            typed.append(f"CAST(trim({col}) AS DECIMAL(38, 18)) AS {col}")
-        elif name in TIMESTAMP_COLUMNS:
-            typed.append(f"STRPTIME(trim({col}), $formats) AS {col}")
-        else:
-            typed.append(col)
-    extra = (
-        "to_json(struct_pack(" + ", ".join(f"{quote(c)} := {quote(c)}" for c in extras) + "))"
-        if extras
-        else "NULL"
-    )
-    # The content string: every non-null value as name=value, names in sorted order, so
-    # charge IDs do not depend on column order, file name or absent optional columns.
-    parts = []
-    for name in sorted(columns):
-        col = quote(name)
-        if name in DECIMAL_COLUMNS:
-            value = f"CAST(CAST(trim({col}) AS DECIMAL(38, 18)) AS VARCHAR)"
-        elif name in TIMESTAMP_COLUMNS:
-            value = f"strftime(STRPTIME(trim({col}), $formats), '%Y-%m-%dT%H:%M:%S.%f')"
-        else:
-            value = col
-        parts.append(f"{quote_literal(name + '=')} || {value}")
-    content = "concat_ws(chr(31), " + ", ".join(parts) + ")"
-    con.execute(
-        "INSERT INTO raw_charges SELECT $period AS period, $source AS source, $file AS file, "
-        f"_row AS row_number, sha256({content}) AS content_hash, "
-        + ", ".join(typed)
-        + f", {extra} AS extra FROM stage",
-        {"period": f.period, "source": f.source, "file": f.shown, "formats": DATE_FORMATS},
-    )
-    con.execute("DROP TABLE stage")
-
-
 def detect_period(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str | None, list[Problem]]:
     """The month most rows' BillingPeriodStart falls in (the file is not otherwise checked)."""
     f = FocusFile(path=path, source="", period="", shown=str(path))
@@ -361,10 +369,10 @@ def detect_period(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str | Non
         return None, [Problem(str(path), "column BillingPeriodStart is missing")]
     try:
         row = con.execute(
-            "SELECT strftime(TRY_STRPTIME(trim(CAST(BillingPeriodStart AS VARCHAR)), $formats),"
-            f" '%Y-%m') AS month, count(*) AS n FROM {scan} "
+            "SELECT strftime("
+            + _typed("BillingPeriodStart", "CAST(BillingPeriodStart AS VARCHAR)")
+            + f", '%Y-%m') AS month, count(*) AS n FROM {scan} "
             "GROUP BY month HAVING month IS NOT NULL ORDER BY n DESC, month LIMIT 1",
-            {"formats": DATE_FORMATS},
         ).fetchone()
     except duckdb.Error as exc:
         return None, [Problem(str(path), _duckdb_message(exc))]

@@ -6,6 +6,7 @@ config → read FOCUS files → normalize → flag → apply review decisions �
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +106,9 @@ def create_tables(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         columns.append(f"{sql.quote(name)} {kind}")
     con.execute(
         "CREATE OR REPLACE TABLE raw_charges (period VARCHAR, source VARCHAR, file VARCHAR, "
-        "row_number BIGINT, content_hash VARCHAR, " + ", ".join(columns) + ", extra JSON)"
+        "row_number BIGINT, charge_base VARCHAR, content_key UBIGINT, "
+        + ", ".join(columns)
+        + ", extra JSON, bad_raw JSON)"
     )
     sql.run_script(con, "projects_table")
     rows = [(p.id, p.name, p.pi_email, p.fund_org, p.end_date) for p in cfg.projects.values()]
@@ -138,6 +141,9 @@ def load(
     ``extra_files`` are read as if they were in place (``ingest --dry-run`` uses this).
     """
     con = duckdb.connect(database)
+    # Stay well inside a laptop's memory: DuckDB spills to a temporary folder past this.
+    con.execute("SET memory_limit = '1800MB'")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/openchargeback.duckdb.tmp'")
     create_tables(con, cfg)
     wanted, files, problems = period_files(cfg, periods)
     extra = list(extra_files)

@@ -33,7 +33,10 @@ sources:
   hpc: {name: HPC, credit_fund_org: 100200-9200, account: "7420"}
 """
 
-HEADER = "BillingPeriodStart,BillingPeriodEnd,BilledCost,ListCost,ContractedCost,ServiceName,ResourceId,Tags"
+HEADER = (
+    "BillingPeriodStart,BillingPeriodEnd,BilledCost,ListCost,ContractedCost,"
+    "ServiceName,ResourceId,Tags"
+)
 
 
 def tags(pi: str | None = "ada@test.edu", project: str | None = "p1",

@@ -181,3 +181,21 @@ def test_serve_refuses_bad_data(repo):
     served = run("serve", "--repo", repo)
     assert served.exit_code == 1
     assert "periods/2026-10/aws.csv" in served.output
+
+
+def test_convert_commands_write_focus_into_the_period(demo_repo):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "sample_data"
+    (demo_repo / "periods/2026-10/hpc.csv").unlink()
+    result = run("convert", "slurm", samples / "sacct-2026-07-25_2026-11-05.txt", "-p", "2026-10",
+                 "--repo", demo_repo)
+    assert result.exit_code == 0, result.output
+    assert "no mapping in data/accounts.yaml: patel-newlab" in result.output
+    committed = samples.parent / "periods/2026-10/hpc.csv"
+    assert (demo_repo / "periods/2026-10/hpc.csv").read_text() == committed.read_text()
+    bad = demo_repo / "bad.txt"
+    bad.write_text("1|u|acct|nopart|cpu=1|60|COMPLETED|2026-10-01T00:00:00|2026-10-01T00:01:00\n")
+    result = run("convert", "slurm", bad, "-p", "2026-10", "--repo", demo_repo)
+    assert result.exit_code == 1
+    assert "bad.txt:1:" in result.output

@@ -628,6 +628,7 @@ def test_rate_file_problems_are_reported_together(tmp_path: Path) -> None:
                   - {effective: 2026-10-01, cpu_hour: 0.3}
                   - {cpu_hour: 0.4}
               d: {cpu_hours: 1}
+              e:
             """
         )
     )
@@ -640,8 +641,19 @@ def test_rate_file_problems_are_reported_together(tmp_path: Path) -> None:
     assert "partitions.c.changes[1].effective: 2026-10-01 is not after" in text
     assert "partitions.c.changes[2].effective: required" in text
     assert "partitions.d.cpu_hours: unknown key 'cpu_hours'; did you mean 'cpu_hour'?" in text
+    assert "partitions.e: give name, cpu_hour and/or gpu_hour" in text
     with pytest.raises(DataError, match="no rate file"):
         load_slurm_rates(tmp_path / "none.yaml")
+    storage_path = tmp_path / "storage.yaml"
+    storage_path.write_text("bytes_per_tb: 0\ntiers: {a: {free_tb: -1}, b: , c: {tb_month: x}}\n")
+    with pytest.raises(DataError) as err:
+        load_storage_rates(storage_path)
+    text = str(err.value)
+    assert "bytes_per_tb: a positive whole number" in text
+    assert "tiers.a.tb_month: required" in text
+    assert "tiers.a.free_tb: -1 is out of range; use 0 or more" in text
+    assert "tiers.b: give name and tb_month" in text
+    assert "tiers.c.tb_month: expected a number, got 'x'" in text
 
 
 def test_demo_rate_files_load() -> None:
@@ -802,3 +814,13 @@ def test_demo_sample_has_the_cases_the_demo_shows(tmp_path: Path) -> None:
     september = convert_slurm(ROOT, tmp_path / "dump.txt", "2026-09", out=tmp_path / "s.csv")
     prices = {r["SkuPriceId"] for r in read(september.output)}
     assert {"gpu-gpu-base", "gpu-gpu-2026-09-16"} <= prices  # the rate change mid-month
+
+
+def test_storage_quoted_fields_and_blank_lines_keep_line_numbers(repo: Path) -> None:
+    text = 'share,project,bytes_used,tier\n"/research/a,b",p2,100,standard\n\n/c,p2,x,archive\n'
+    with pytest.raises(DataError) as err:
+        storage(repo, text)
+    assert [p.where for p in err.value.problems] == ["usage.csv:4"]
+    result, rows = storage(repo, text, skip_bad=True)
+    assert [r["ResourceId"] for r in rows] == ["/research/a,b"]
+    assert result.lines == 2 and result.charged == 1

@@ -64,7 +64,8 @@ def test_pattern_period_currency_flags(make_repo):
 
 def test_pattern_over_an_extra_column(make_repo):
     config = CONFIG.replace("columns: [SkuId]", "columns: [x_Team]")
-    text = f"BillingPeriodStart,BilledCost,x_Team,ResourceId,Tags\n2026-10-01,1,p4d-team,a,{tags()}\n"
+    text = "BillingPeriodStart,BilledCost,x_Team,ResourceId,Tags\n"
+    text += f"2026-10-01,1,p4d-team,a,{tags()}\n"
     got = flags_by_resource(make_repo({"periods/2026-10/aws.csv": text}, config=config))
     assert got == {"a": ["pattern:gpu"]}
 
@@ -111,7 +112,8 @@ def test_project_ended(make_repo):
 
 def test_cost_spike_against_trailing_three_periods(make_repo):
     def month(period, cost, project="p1"):
-        return f"{HEADER}\n{row(period=period, cost=cost, resource=project, tag=tags(project=project))}\n"
+        line = row(period=period, cost=cost, resource=project, tag=tags(project=project))
+        return f"{HEADER}\n{line}\n"
 
     root = make_repo({
         "periods/2026-06/aws.csv": month("2026-06", "1000"),  # outside the window

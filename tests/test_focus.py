@@ -173,8 +173,12 @@ def test_invalid_tags_are_kept_and_flagged(make_repo):
 
 def test_unknown_file_in_period_and_two_files_for_one_source(make_repo):
     good = f"{HEADER}\n{row()}\n"
-    root = make_repo({"periods/2026-10/aws.csv": good, "periods/2026-10/aws.csv.gz": good,
-                      "periods/2026-10/aws.xlsx": "x", "periods/2026-10/period.yaml": "status: open"})
+    root = make_repo({
+        "periods/2026-10/aws.csv": good,
+        "periods/2026-10/aws.csv.gz": good,
+        "periods/2026-10/aws.xlsx": "x",
+        "periods/2026-10/period.yaml": "status: open",
+    })
     found = problems(root)
     assert any("aws.xlsx: not a FOCUS file" in p for p in found)
     assert any("aws.csv.gz: source aws has two files" in p for p in found)

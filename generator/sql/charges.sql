@@ -27,3 +27,5 @@ LEFT JOIN (
     SELECT charge_id, list(DISTINCT flag ORDER BY flag) AS flags FROM flags GROUP BY charge_id
 ) f USING (charge_id)
 LEFT JOIN decisions d USING (charge_id);
+
+DROP TABLE normalized;

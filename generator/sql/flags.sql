@@ -9,9 +9,11 @@ UNION ALL
 SELECT charge_id, 'missing_fund_org' FROM normalized WHERE fund_org IS NULL
 UNION ALL
 SELECT charge_id, 'invalid_fund_org' FROM normalized
-WHERE fund_org IS NOT NULL
-  AND len($fund_org_patterns) > 0
-  AND NOT list_bool_or(list_transform($fund_org_patterns, lambda p: regexp_full_match(fund_org, p)))
+SEMI JOIN (
+    -- Each distinct fund/org is checked once against the patterns.
+    SELECT fund_org FROM (SELECT DISTINCT fund_org FROM normalized WHERE fund_org IS NOT NULL)
+    WHERE $fund_org_regex IS NOT NULL AND NOT regexp_full_match(fund_org, $fund_org_regex)
+) USING (fund_org)
 UNION ALL
 SELECT charge_id, 'invalid_tags' FROM normalized WHERE invalid_tags
 UNION ALL
@@ -22,10 +24,10 @@ WHERE BillingCurrency IS NOT NULL AND upper(trim(BillingCurrency)) <> $currency
 UNION ALL
 -- The same row content in two files of one period.
 SELECT n.charge_id, 'duplicate' FROM normalized n
-JOIN (
-    SELECT period, content_hash FROM normalized
-    GROUP BY period, content_hash HAVING count(DISTINCT source) > 1
-) d USING (period, content_hash)
+SEMI JOIN (
+    SELECT period, content_key FROM normalized
+    GROUP BY period, content_key HAVING count(DISTINCT source) > 1
+) d USING (period, content_key)
 UNION ALL
 SELECT n.charge_id, 'project_ended' FROM normalized n
 JOIN projects p ON p.id = n.project_id

@@ -2,61 +2,81 @@
 -- Attribution comes from the tag mapping (first non-empty of each field's keys), then the
 -- project registry fills what the tags leave out.
 
-CREATE OR REPLACE TABLE normalized AS
-WITH tagged AS (
-    SELECT
-        r.*,
-        CASE WHEN json_valid(Tags) THEN json_type(Tags) = 'OBJECT' ELSE false END
-            AS tags_object
-    FROM raw_charges r
+-- Tags repeat across rows (per project, per resource): parse each distinct value once.
+CREATE OR REPLACE TEMP TABLE tag_sets AS
+WITH distinct_tags AS (
+    SELECT DISTINCT Tags FROM raw_charges WHERE Tags IS NOT NULL
 ),
-parsed AS (
+typed AS (
     SELECT
-        t.*,
+        Tags,
+        CASE WHEN json_valid(Tags) THEN json_type(Tags) = 'OBJECT' ELSE false END AS is_object
+    FROM distinct_tags
+),
+checked AS (
+    SELECT
+        Tags,
         CASE
-            WHEN Tags IS NULL THEN false
-            WHEN NOT tags_object THEN true
+            WHEN NOT is_object THEN true
             ELSE coalesce(list_bool_or(list_transform(
                 json_extract(Tags, '$.*'), lambda v: json_type(v) IN ('OBJECT', 'ARRAY'))), false)
         END AS invalid_tags
-    FROM tagged t
+    FROM typed
 ),
 extracted AS (
     -- Tags that are not a flat object are not read at all: the row waits for a reassign.
     SELECT
-        p.*,
-        CASE WHEN tags_object AND NOT invalid_tags
-            THEN json_extract_string(Tags, $tag_paths) END AS tag_values
-    FROM parsed p
-),
-attributed AS (
-    SELECT
-        p.*,
-        nullif(lower(trim(list_filter(list_select(tag_values, $idx_pi_email), lambda x: trim(x) <> '')[1])), '') AS tag_pi_email,
-        nullif(trim(list_filter(list_select(tag_values, $idx_project_id), lambda x: trim(x) <> '')[1]), '') AS tag_project_id,
-        nullif(trim(list_filter(list_select(tag_values, $idx_fund_org), lambda x: trim(x) <> '')[1]), '') AS tag_fund_org,
-        nullif(trim(list_filter(list_select(tag_values, $idx_cost_center), lambda x: trim(x) <> '')[1]), '') AS cost_center,
-        nullif(trim(list_filter(list_select(tag_values, $idx_reference_1), lambda x: trim(x) <> '')[1]), '') AS reference_1,
-        nullif(trim(list_filter(list_select(tag_values, $idx_reference_2), lambda x: trim(x) <> '')[1]), '') AS reference_2,
-        nullif(trim(list_filter(list_select(tag_values, $idx_account_code), lambda x: trim(x) <> '')[1]), '') AS account_code
-    FROM extracted p
+        Tags,
+        invalid_tags,
+        CASE WHEN NOT invalid_tags THEN json_extract_string(Tags, $tag_paths) END AS tag_values
+    FROM checked
 )
 SELECT
-    left(sha256(a.source || chr(31) || a.content_hash || chr(31)
-        || CAST(row_number() OVER (PARTITION BY a.period, a.source, a.content_hash) AS VARCHAR)), 16)
-        AS charge_id,
+    Tags,
+    invalid_tags,
+    nullif(lower(trim(list_filter(list_select(tag_values, $idx_pi_email), lambda x: trim(x) <> '')[1])), '') AS tag_pi_email,
+    nullif(trim(list_filter(list_select(tag_values, $idx_project_id), lambda x: trim(x) <> '')[1]), '') AS tag_project_id,
+    nullif(trim(list_filter(list_select(tag_values, $idx_fund_org), lambda x: trim(x) <> '')[1]), '') AS tag_fund_org,
+    nullif(trim(list_filter(list_select(tag_values, $idx_cost_center), lambda x: trim(x) <> '')[1]), '') AS cost_center,
+    nullif(trim(list_filter(list_select(tag_values, $idx_reference_1), lambda x: trim(x) <> '')[1]), '') AS reference_1,
+    nullif(trim(list_filter(list_select(tag_values, $idx_reference_2), lambda x: trim(x) <> '')[1]), '') AS reference_2,
+    nullif(trim(list_filter(list_select(tag_values, $idx_account_code), lambda x: trim(x) <> '')[1]), '') AS account_code
+FROM extracted;
+
+-- Charge IDs: the first 16 hex of SHA-256 over source and row content; identical rows in
+-- one file get an occurrence number (only those rows need the window).
+CREATE OR REPLACE TEMP TABLE repeated AS
+SELECT period, source, content_key
+FROM raw_charges
+GROUP BY ALL
+HAVING count(*) > 1;
+
+CREATE OR REPLACE TEMP TABLE charge_ids AS
+SELECT r.file, r.row_number,
+       CASE WHEN occurrence = 1 THEN left(r.charge_base, 16)
+            ELSE left(sha256(r.charge_base || chr(31) || CAST(occurrence AS VARCHAR)), 16)
+       END AS charge_id
+FROM (
+    SELECT r.file, r.row_number, r.charge_base,
+           row_number() OVER (PARTITION BY r.period, r.source, r.charge_base) AS occurrence
+    FROM raw_charges r SEMI JOIN repeated USING (period, source, content_key)
+) r;
+
+CREATE OR REPLACE TABLE normalized AS
+SELECT
+    coalesce(i.charge_id, left(a.charge_base, 16)) AS charge_id,
     a.period,
     a.source,
     a.file,
     a.row_number,
-    a.content_hash,
-    coalesce(a.tag_pi_email, lower(pr.pi_email)) AS pi_email,
-    a.tag_project_id AS project_id,
-    coalesce(a.tag_fund_org, pr.fund_org) AS fund_org,
-    a.cost_center,
-    a.reference_1,
-    a.reference_2,
-    a.account_code,
+    a.content_key,
+    coalesce(t.tag_pi_email, lower(pr.pi_email)) AS pi_email,
+    t.tag_project_id AS project_id,
+    coalesce(t.tag_fund_org, pr.fund_org) AS fund_org,
+    t.cost_center,
+    t.reference_1,
+    t.reference_2,
+    t.account_code,
     coalesce(a.ServiceName, a.ServiceCategory, '(unspecified service)') AS service,
     coalesce(a.ResourceId, a.ResourceName, '') AS resource_id,
     coalesce(a.ResourceName, a.ResourceId, '') AS resource_name,
@@ -65,9 +85,15 @@ SELECT
     coalesce(a.ContractedCost, a.ListCost, cost) AS contracted_cost,
     coalesce(a.ChargePeriodStart, a.BillingPeriodStart) AS charge_start,
     strftime(a.BillingPeriodStart, '%Y-%m') AS billing_month,
-    a.invalid_tags,
-    a.* EXCLUDE (period, source, file, row_number, content_hash, tags_object, tag_values,
-                 invalid_tags, tag_pi_email, tag_project_id, tag_fund_org, cost_center,
-                 reference_1, reference_2, account_code)
-FROM attributed a
-LEFT JOIN projects pr ON pr.id = a.tag_project_id;
+    coalesce(t.invalid_tags, false) AS invalid_tags,
+    a.* EXCLUDE (period, source, file, row_number, charge_base, content_key, bad_raw)
+FROM raw_charges a
+LEFT JOIN tag_sets t ON t.Tags = a.Tags
+LEFT JOIN charge_ids i ON i.file = a.file AND i.row_number = a.row_number
+LEFT JOIN projects pr ON pr.id = t.tag_project_id;
+
+DROP TABLE tag_sets;
+DROP TABLE repeated;
+DROP TABLE charge_ids;
+
+DROP TABLE raw_charges;
