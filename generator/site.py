@@ -436,7 +436,7 @@ def run_mkdocs(cfg: Config) -> Path:
     config_file = mkdocs_file(cfg)
     final = cfg.build_dir / "site"
     staged = staging_dir(final)
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = mkdocs_env()
     commit = commit_epoch(cfg.root)
     if commit and "SOURCE_DATE_EPOCH" not in env:
         env["SOURCE_DATE_EPOCH"] = commit  # sitemap dates from the commit, not the clock
@@ -450,6 +450,14 @@ def run_mkdocs(cfg: Config) -> Path:
         raise DataError(mkdocs_problems(result.stderr, config_file))
     replace_dir(staged, final)
     return final
+
+
+def mkdocs_env() -> dict[str, str]:
+    """The environment for MkDocs: it loads this package's Markdown extension
+    (``generator.markdown_raw``), so it imports the same code as the running build."""
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (package_parent, os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path, "NO_MKDOCS_2_WARNING": "1"}
 
 
 def mkdocs_problems(stderr: str, config_file: Path) -> list[Problem]:
@@ -478,7 +486,7 @@ def serve(cfg: Config, dev_addr: str | None = None) -> int:
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(mkdocs_file(cfg))]
     if dev_addr:
         command += ["-a", dev_addr]
-    return subprocess.run(command, cwd=cfg.root, check=False).returncode
+    return subprocess.run(command, cwd=cfg.root, env=mkdocs_env(), check=False).returncode
 
 
 def _empty_reconciliation(period: str) -> dict[str, Any]:
