@@ -9,6 +9,12 @@ The pipeline, one module per stage, run in order by ``loader.load``:
 5. ``reviews``  apply reviews/YYYY-MM.yaml: approve, reject, reassign
 6. ``sql/statement_lines.sql``  roll up billed charges into rounded statement lines
 
-Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show`` and ``build`` call
-one core function each (``ingest``, ``reviews``, ``check``, ``report``).
+Render stages, run by ``build`` over the warehouse (templates from ``site_templates/``,
+filters in ``template_filters``):
+
+- ``journal``  balanced general-ledger entries (gl), detail and summary per period
+
+Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show``, ``build`` and
+``export-journal`` call one core function each (``ingest``, ``reviews``, ``check``,
+``report``, ``journal``).
 """

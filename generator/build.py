@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import loader, site
+from . import journal, loader, site
 from .config import Config
-from .errors import DataError
+from .errors import DataError, Problem
 from .files import atomic_write
 from .money import exact
 
@@ -19,12 +19,20 @@ from .money import exact
 class BuildResult:
     warehouse: loader.Warehouse
     written: list[Path]
+    journals: list[journal.Journal] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
 def check(cfg: Config, periods: Iterable[str] | None = None) -> loader.Warehouse:
-    """Load everything; the warehouse carries every problem found (none means clean)."""
-    return loader.load(cfg, periods)
+    """Load everything; the warehouse carries every problem found (none means clean).
+
+    A clean load is also checked for what the journals need, so a PR cannot merge a period
+    whose journal would not balance.
+    """
+    wh = loader.load(cfg, periods)
+    if not wh.problems:
+        wh.problems = journal_problems(wh)
+    return wh
 
 
 def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
@@ -32,12 +40,39 @@ def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
     wh = loader.load(cfg, periods)
     if wh.problems:
         raise DataError(wh.problems)
-    result = BuildResult(wh, [write_reconciliation(wh, cfg.build_dir / "reconciliation.csv")])
+    journals = prepare_journals(wh)
+    written = [write_reconciliation(wh, cfg.build_dir / "reconciliation.csv")]
+    for j, files in journals:
+        written += journal.write(cfg, j.period, files)
+    result = BuildResult(warehouse=wh, written=written, journals=[j for j, _ in journals])
     if site.has_site(cfg):
         result.written += site.write_site(wh)
     else:
         result.notes.append("site skipped: no mkdocs.yml in the repo")
     return result
+
+
+def prepare_journals(wh: loader.Warehouse) -> list[tuple[journal.Journal, dict[str, str]]]:
+    """Every period's journal and its rendered files, or every reason one cannot be made."""
+    prepared, problems = [], []
+    for period in wh.periods:
+        try:
+            j = journal.make_journal(wh, period)
+            prepared.append((j, {fmt: journal.render(wh, j, fmt) for fmt in journal.FORMATS}))
+        except DataError as exc:
+            problems += exc.problems
+    if problems:
+        raise DataError(dict.fromkeys(problems))
+    return prepared
+
+
+def journal_problems(wh: loader.Warehouse) -> list[Problem]:
+    """Why a journal could not be made or rendered, for ``check``."""
+    try:
+        prepare_journals(wh)
+    except DataError as exc:
+        return exc.problems
+    return []
 
 
 def write_reconciliation(wh: loader.Warehouse, path: Path) -> Path:

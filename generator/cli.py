@@ -158,6 +158,42 @@ def build(
         out.print(f"wrote {path.relative_to(cfg.root)}")
     for note in result.notes:
         err.print(f"note: {note}", markup=False)
+    for journal in result.journals:
+        out.print(f"journal {journal.period}: {journal.balance_line()}")
+
+
+class JournalFormat(StrEnum):
+    gl = "gl"
+    detail = "detail"
+    summary = "summary"
+
+
+@app.command("export-journal")
+@reports_errors
+def export_journal(
+    period: Annotated[str, typer.Option("-p", "--period", help="The period, YYYY-MM.")],
+    fmt: Annotated[
+        JournalFormat,
+        typer.Option("-f", "--format", help="gl: double entry; detail: statement lines; "
+                     "summary: one row per PI, project and fund/org."),
+    ] = JournalFormat.gl,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", dir_okay=False,
+                     help="Write here (default: build/journals/YYYY-MM/FORMAT.csv)."),
+    ] = None,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Export a period's general-ledger journal; fails unless debits equal credits."""
+    from . import loader
+    from .journal import export
+
+    cfg = config(repo, config_file)
+    path, journal = export(loader.load(cfg), period, fmt.value, output)
+    shown = path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path
+    out.print(f"wrote {shown}", markup=False)
+    out.print(journal.balance_line(), markup=False)
 
 
 @app.command()

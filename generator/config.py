@@ -44,6 +44,14 @@ SCHEMA: dict[str, Any] = {
         "cost_spike": {"factor": NUMBER, "min_amount": NUMBER},
     },
     "sources": {"*": {"name": str, "credit_fund_org": str, "account": str}},
+    "journal": {
+        "template": str,
+        "default_account": str,
+        "account_pattern": str,
+        "fund_org_regex": str,
+        "description": str,
+        "credit_description": str,
+    },
 }
 
 REQUIRED = ("organization.name", "currency.code")
@@ -115,8 +123,16 @@ class Config:
     def build_dir(self) -> Path:
         return self.root / "build"
 
+    def find_source(self, key: str) -> Source | None:
+        """The configured source for a file stem; ``AWS.csv`` finds ``aws`` too."""
+        if key in self.sources:
+            return self.sources[key]
+        return next(
+            (s for k, s in sorted(self.sources.items()) if k.lower() == key.lower()), None
+        )
+
     def source(self, key: str) -> Source:
-        return self.sources.get(key) or Source(key=key, name=key)
+        return self.find_source(key) or Source(key=key, name=key)
 
     def person_name(self, email: str | None) -> str:
         if not email:
@@ -250,6 +266,10 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
     for i, pattern in enumerate(fund_org_patterns):
         _check_regex(pattern, f"review.fund_org_patterns[{i}]", path, problems)
     spike = review.get("cost_spike") or {}
+    journal = raw.get("journal")
+    for key in ("account_pattern", "fund_org_regex"):
+        if isinstance(journal, dict):
+            _check_regex(journal.get(key), f"journal.{key}", path, problems)
 
     sources = {
         str(key): Source(

@@ -39,7 +39,11 @@ def replace_dir(staged: Path, final: Path) -> None:
 def staging_dir(final: Path) -> Path:
     """A fresh temporary folder beside ``final`` (same file system, so rename works)."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    staged = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    umask = os.umask(0)
+    os.umask(umask)
+    staged.chmod(0o777 & ~umask)  # mkdtemp makes it private; the folder it replaces was not
+    return staged
 
 
 def slug(value: str | None, fallback: str = "unassigned") -> str:

@@ -26,3 +26,8 @@ def exact(amount: Decimal | None) -> str:
     text = format(amount.normalize(), "f")
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def fixed(amount: Decimal | None, currency: Currency) -> str:
+    """``1234.50``, ``-5.00``: rounded to the minor unit, no symbol or grouping (for files)."""
+    return f"{rounded(amount or Decimal(0), currency):.{currency.minor_units}f}"

@@ -32,9 +32,8 @@ from .config import Config
 from .errors import DataError, Problem
 from .files import replace_dir, slug, staging_dir
 from .loader import Warehouse
-from .template_filters import escape_md, filters
+from .template_filters import environment, escape_md, template_dirs
 
-SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
 CHART_PERIODS = 12
 LARGEST_PROJECTS = 10
 AMOUNTS = ("list_cost", "discount", "subsidy", "charged")
@@ -139,25 +138,6 @@ def page_names(ids: Iterable[str | None]) -> dict[str | None, str]:
     return names
 
 
-def environment(cfg: Config) -> jinja2.Environment:
-    """Templates from the repo's ``site_templates/`` first, then the built-in ones.
-
-    Every ``{{ value }}`` is escaped for Markdown and HTML (``finalize``); filters that build
-    markup from trusted parts return ``Markup``.
-    """
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([cfg.root / "site_templates", SITE_TEMPLATES]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        finalize=escape_md,
-        autoescape=False,
-    )
-    env.filters.update(filters(cfg.currency))
-    return env
-
-
 def write_site(wh: Warehouse, statements: Iterable[StatementFiles] = ()) -> list[Path]:
     """Generate the billing pages into ``docs/billing/``, then build ``build/site/``."""
     docs = write_pages(wh, statements)
@@ -214,7 +194,8 @@ class SitePages:
 
     def __init__(self, wh: Warehouse, out: Path, statements: Iterable[StatementFiles]) -> None:
         self.cfg = cfg = wh.cfg
-        self.env = environment(cfg)
+        # Every printed value is escaped for Markdown and HTML unless a filter made it markup.
+        self.env = environment(template_dirs(cfg), cfg.currency, finalize=escape_md)
         self.periods = wh.periods
         self.latest = wh.periods[-1] if wh.periods else None
         self.recent = wh.periods[-CHART_PERIODS:]

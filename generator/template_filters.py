@@ -1,11 +1,17 @@
-"""Every Jinja filter the templates in ``site_templates/`` use, in one module.
+"""Every Jinja filter, and the one way templates in ``site_templates/`` are loaded.
 
-Text that comes from a FOCUS file (resource names, tags, descriptions, PI and project IDs) is
-untrusted. ``escape_md`` turns it into text that Markdown and HTML both show literally: every
-ASCII punctuation character becomes a numeric character reference, so nothing in it can open a
-tag, a link, emphasis, a table cell or an attribute. Templates that render Markdown use it as
-the environment's ``finalize``, so a plain ``{{ value }}`` is always escaped; filters that
-build markup from trusted parts (money, links, charts) return ``Markup``, which passes as is.
+A template in the billing repo's ``site_templates/`` overrides the shipped one of the same
+name. A CSV template rendered with ``finalize=csv_value`` escapes every value it prints:
+text is neutralized so a spreadsheet cannot run it as a formula, and quoted when it holds a
+comma, quote or line break; amounts go through the ``amount`` filter, which keeps their sign
+and format.
+
+A Markdown page template (the site) is rendered with ``finalize=escape_md``: text from a
+FOCUS file (resource names, tags, descriptions, PI and project IDs) is untrusted, and every
+ASCII punctuation character in it becomes a numeric character reference, so Markdown and
+HTML both show it literally; nothing in it can open a tag, a link, emphasis, a table cell
+or an attribute. Filters that build markup from trusted parts (``money``, ``link``) return
+``Markup``, which passes as it is.
 """
 
 from __future__ import annotations
@@ -14,16 +20,62 @@ import re
 import string
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import jinja2
 from markupsafe import Markup
 
-from .config import Currency
-from .money import exact, format_money
+from .config import Config, Currency
+from .money import exact, fixed, format_money
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
+
+# A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Cell(str):
+    """Text that is already a finished CSV cell: printed as it is."""
+
+
+def neutralize(text: str) -> str:
+    """``=SUM(A1)`` → ``'=SUM(A1)``: a leading quote makes a spreadsheet show it as text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_quote(text: str) -> str:
+    """Quote a cell when it holds a separator, a quote or a line break (RFC 4180)."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_value(value: Any) -> str:
+    """How a CSV template prints any value: nothing for None, numbers as they are, text safe."""
+    if value is None:
+        return ""
+    if isinstance(value, Cell):
+        return value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return csv_quote(neutralize(str(value)))
+
+
+def text(value: Any) -> str:
+    """How a plain-text template prints a value: nothing for None."""
+    return "" if value is None else str(value)
+
+
+@jinja2.pass_environment
+def amount(env: jinja2.Environment, value: Decimal | None) -> Cell:
+    """``1234.50``, ``-5.00``: the currency's minor unit, no symbol; never neutralized."""
+    return Cell(fixed(value, env.globals["currency"]))  # type: ignore[arg-type]
+
 
 # Every ASCII punctuation character as a numeric character reference; control characters go.
-ESCAPES = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
+MD_ESCAPES = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -38,7 +90,32 @@ def escape_md(value: Any) -> Markup:
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return Markup(value)  # digits, sign and point carry no markup
     text = " ".join(CONTROL.sub("", str(value)).split())
-    return Markup(text.translate(ESCAPES))
+    return Markup(text.translate(MD_ESCAPES))
+
+
+@jinja2.pass_environment
+def money(env: jinja2.Environment, value: Decimal | None) -> Markup:
+    """``$1,234.50``, ``-$5.00``."""
+    return Markup(format_money(value, env.globals["currency"]))  # type: ignore[arg-type]
+
+
+@jinja2.pass_environment
+def compact_money(env: jinja2.Environment, value: Decimal) -> Markup:
+    """A chart axis label: ``$950``, ``$12k``, ``$1.5M``, ``-$3k``."""
+    currency: Currency = env.globals["currency"]  # type: ignore[assignment]
+    symbol = currency.symbol
+    sign = "-" if value < 0 else ""
+    size = abs(Decimal(value))
+    for unit, suffix in ((Decimal(10**6), "M"), (Decimal(10**3), "k")):
+        if size >= unit:
+            shown = f"{size / unit:.1f}".removesuffix(".0")
+            return Markup(f"{sign}{symbol}{shown}{suffix}")
+    return Markup(f"{sign}{symbol}{size:.0f}")
+
+
+def exact_amount(value: Decimal | None) -> Markup:
+    """An exact amount, every decimal kept: ``2563.7664540874``."""
+    return Markup(exact(value))
 
 
 def link(text: Any, target: str) -> Markup:
@@ -65,26 +142,42 @@ def period_short(period: str) -> Markup:
     return Markup(f"{MONTHS[int(month) - 1][:3]} {int(year)}")
 
 
-def compact_money(amount: Decimal, currency: Currency) -> Markup:
-    """An axis label: ``$950``, ``$12k``, ``$1.5M``, ``-$3k``."""
-    sign = "-" if amount < 0 else ""
-    value = abs(amount)
-    for size, suffix in ((Decimal(10**6), "M"), (Decimal(10**3), "k")):
-        if value >= size:
-            shown = f"{value / size:.1f}".removesuffix(".0")
-            return Markup(f"{sign}{currency.symbol}{shown}{suffix}")
-    return Markup(f"{sign}{currency.symbol}{value:.0f}")
+FILTERS = {
+    "amount": amount,
+    "md": escape_md,
+    "money": money,
+    "compact_money": compact_money,
+    "exact": exact_amount,
+    "link": link,
+    "heading_id": heading_id,
+    "period_name": period_name,
+    "period_short": period_short,
+}
 
 
-def filters(currency: Currency) -> dict[str, Callable[..., Any]]:
-    """The filters, with money formatted in ``currency``."""
-    return {
-        "md": escape_md,
-        "money": lambda amount: Markup(format_money(amount, currency)),
-        "compact_money": lambda amount: compact_money(Decimal(amount), currency),
-        "link": link,
-        "heading_id": heading_id,
-        "exact": lambda amount: Markup(exact(amount)),
-        "period_name": period_name,
-        "period_short": period_short,
-    }
+def template_dirs(cfg: Config) -> tuple[Path, ...]:
+    """The repo's ``site_templates/`` first, then the shipped defaults."""
+    return (cfg.root / "site_templates", DEFAULT_TEMPLATES)
+
+
+def environment(
+    dirs: tuple[Path, ...], currency: Currency, finalize: Callable[[Any], str] = text
+) -> jinja2.Environment:
+    """The environment templates render in, from ``dirs`` (see ``template_dirs``).
+
+    ``finalize`` prints each value (``csv_value`` for CSV templates). Undefined names are
+    errors, so a misspelt field fails the render instead of printing nothing.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        finalize=finalize,
+    )
+    env.filters.update(FILTERS)
+    env.globals["currency"] = currency
+    return env
+
