@@ -214,7 +214,7 @@ def serve(
     if wh.problems:
         raise DataError(wh.problems)
     site.write_pages(wh)
-    raise typer.Exit(site.serve(cfg, dev_addr))
+    site.serve(cfg, dev_addr)
 
 
 class Status(StrEnum):

@@ -6,8 +6,11 @@ includes, an index and a page per period, per PI and per project, and the statem
 CSV files to download. ``run_mkdocs`` then builds the whole ``docs/`` into ``build/site/`` with
 MkDocs Material. Both write into a staging folder and swap it in only when it is complete.
 
-Per-PI and per-project pages stay out of the navigation (``not_in_nav`` in ``mkdocs.yml``):
-the index pages reach them, and MkDocs stays fast with thousands of them.
+Per-PI and per-project pages stay out of the navigation (``not_in_nav`` in ``mkdocs.yml``)
+and the search index (``search: exclude``): the index pages reach them, and MkDocs stays
+fast with thousands of them. Their statement tables are generated HTML that Markdown passes
+through (``markdown_raw``). Every value printed by a page template is escaped for Markdown
+and HTML (``template_filters.escape_md`` as the environment's ``finalize``).
 """
 
 from __future__ import annotations
@@ -462,12 +465,14 @@ def commit_epoch(root: Path) -> str | None:
     return result.stdout.strip() or None
 
 
-def serve(cfg: Config, dev_addr: str | None = None) -> int:
-    """``mkdocs serve`` on the repo's ``mkdocs.yml``; returns its exit code."""
+def serve(cfg: Config, dev_addr: str | None = None) -> None:
+    """Become ``mkdocs serve`` on the repo's ``mkdocs.yml`` (so Ctrl-C or a signal stops the
+    server itself, with no child process left behind)."""
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(mkdocs_file(cfg))]
     if dev_addr:
         command += ["-a", dev_addr]
-    return subprocess.run(command, cwd=cfg.root, env=mkdocs_env(), check=False).returncode
+    os.chdir(cfg.root)
+    os.execve(sys.executable, command, mkdocs_env())
 
 
 def _empty_reconciliation(period: str) -> dict[str, Any]:

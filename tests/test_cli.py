@@ -169,7 +169,7 @@ def test_serve_writes_pages_then_runs_mkdocs_serve(repo, monkeypatch):
     from generator import site
 
     calls = []
-    monkeypatch.setattr(site, "serve", lambda cfg, addr: calls.append((cfg.root, addr)) or 0)
+    monkeypatch.setattr(site, "serve", lambda cfg, addr: calls.append((cfg.root, addr)))
     served = run("serve", "--repo", repo, "-a", "127.0.0.1:8123")
     assert served.exit_code == 0, served.output
     assert calls == [(repo.resolve(), "127.0.0.1:8123")]
