@@ -205,15 +205,13 @@ def serve(
     repo: Repo = Path("."),
     config_file: ConfigFile = None,
 ) -> None:
-    """Preview the site locally: write the billing pages, then run `mkdocs serve`."""
+    """Preview the site locally: build everything, then run `mkdocs serve` on it."""
     from . import site
-    from .build import check as load
+    from .build import build as run
 
     cfg = config(repo, config_file)
-    wh = load(cfg)
-    if wh.problems:
-        raise DataError(wh.problems)
-    site.write_pages(wh)
+    site.mkdocs_file(cfg)  # no site to serve: say so before building
+    run(cfg)
     site.serve(cfg, dev_addr)
 
 

@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import HEADER, row, tags
+from conftest import HEADER, row, site_files, tags
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -165,18 +165,27 @@ def test_build_says_when_it_skips_the_site(repo):
     assert "note: site skipped: no mkdocs.yml in the repo" in built.output
 
 
-def test_serve_writes_pages_then_runs_mkdocs_serve(repo, monkeypatch):
+def test_serve_builds_then_runs_mkdocs_serve(repo, monkeypatch):
     from generator import site
 
+    site_files(repo)
     calls = []
     monkeypatch.setattr(site, "serve", lambda cfg, addr: calls.append((cfg.root, addr)))
     served = run("serve", "--repo", repo, "-a", "127.0.0.1:8123")
     assert served.exit_code == 0, served.output
     assert calls == [(repo.resolve(), "127.0.0.1:8123")]
     assert (repo / "docs/billing/pis/ada@test.edu.md").is_file()
+    assert (repo / "build/site/index.html").is_file()
+
+
+def test_serve_needs_a_site(repo):
+    served = run("serve", "--repo", repo)
+    assert served.exit_code == 1
+    assert "no MkDocs config" in served.output
 
 
 def test_serve_refuses_bad_data(repo):
+    site_files(repo)
     (repo / "periods/2026-10/aws.csv").write_text(HEADER + "\n2026-10-01,x,oops\n")
     served = run("serve", "--repo", repo)
     assert served.exit_code == 1

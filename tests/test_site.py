@@ -7,7 +7,6 @@ from the FOCUS files in a service name, a project ID, a fund/org and a PI email.
 from __future__ import annotations
 
 import re
-import shutil
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from xml.etree.ElementTree import Element
 
 import pytest
 import tinyhtml5
-from conftest import CONFIG, HEADER, ROOT, row, tags
+from conftest import CONFIG, HEADER, ROOT, row, site_files, tags
 
 from generator import build, loader, site
 from generator.config import SCHEMA, load_config
@@ -29,16 +28,6 @@ SCRIPT = "<script>alert(1)</script>"
 LINK = "| ** [x](javascript:alert(1))"
 IMG_EMAIL = "<img src=x onerror=alert(1)>@test.edu"
 PERIODS = ("2026-08", "2026-09", "2026-10")
-
-
-def site_files(root: Path) -> None:
-    """The site's config, hand-written pages and templates, as the demo repo ships them."""
-    for name in ("mkdocs.yml", "docs", "site_templates"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("billing"))
-        elif src.is_file():
-            shutil.copy(src, root / name)
 
 
 def write_repo(root: Path) -> Path:
