@@ -114,9 +114,24 @@ def ingest(
         out.print(f"  flagged {flag}: {n}")
 
 
+class CheckFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+
+
 @app.command()
 @reports_errors
 def check(
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="A git ref or commit: add the billing diff from it to the "
+                     "working tree (for a pull request, the base branch's commit)."),
+    ] = None,
+    fmt: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", help="text, or markdown for a pull-request comment or "
+                     "a CI job summary."),
+    ] = CheckFormat.text,
     repo: Repo = Path("."),
     config_file: ConfigFile = None,
 ) -> None:
@@ -126,6 +141,19 @@ def check(
 
     cfg = config(repo, config_file)
     wh = run(cfg)
+    diff = None
+    if base is not None:
+        from .diff import billing_diff
+
+        diff = billing_diff(cfg, wh, base, config_file)
+    if fmt is CheckFormat.markdown:
+        from .diff import check_tables, render_markdown
+
+        typer.echo(render_markdown(check_tables(cfg, wh), diff, wh.problems,
+                                   f"OpenChargeback: {cfg.organization['name']}"))
+        if wh.problems:
+            raise DataError(wh.problems)
+        return
     for r in wh.reconciliation():
         out.print(
             f"{r['period']}: {r['input_rows']} charges, input {exact(r['input_total'])} = "
@@ -137,6 +165,11 @@ def check(
             f"  {row['period']} pending review, {row['flag']}: {row['charges']} charges, "
             f"{exact(row['amount'])}"
         )
+    if diff is not None:
+        from .diff import render_text
+
+        typer.echo("")
+        typer.echo(render_text(diff))
     if wh.problems:
         raise DataError(wh.problems)
     out.print("check passed")
@@ -279,12 +312,14 @@ def _decide(
     by: str | None,
     repo: Path,
     config_file: Path | None,
+    department: str | None,
     assign: dict[str, str] | None = None,
 ) -> None:
     from .reviews import decide
 
     cfg = config(repo, config_file)
-    written = decide(cfg, action, ids or [], all_pending, period, reason, by or reviewer(), assign)
+    written = decide(cfg, action, ids or [], all_pending, period, reason, by or reviewer(), assign,
+                     department)
     for path, count in written.items():
         out.print(f"{action}: {count} charges → {path}")
 
@@ -293,9 +328,14 @@ Ids = Annotated[list[str] | None, typer.Argument(help="Charge IDs.")]
 Reason = Annotated[
     str, typer.Option("--reason", help="Why (required, for the audit trail).", show_default=False)
 ]
-By = Annotated[str | None, typer.Option("--by", help="Who decides (default: git user.name).")]
+By = Annotated[str | None, typer.Option("--by", help="Who acts (default: git user.name).")]
 AllPending = Annotated[
     bool, typer.Option("--all", help="Every pending charge of the period given with -p.")
+]
+Department = Annotated[
+    str | None,
+    typer.Option("--department", help="Record it in reviews/YYYY-MM/<department>.yaml "
+                 "(only that department's charges; see CODEOWNERS)."),
 ]
 
 
@@ -303,20 +343,22 @@ AllPending = Annotated[
 @reports_errors
 def review_approve(
     reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
-    period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None,
+    department: Department = None, period: Period = None, repo: Repo = Path("."),
+    config_file: ConfigFile = None,
 ) -> None:
     """Approve flagged charges so they are billed."""
-    _decide("approve", ids, all_pending, period, reason, by, repo, config_file)
+    _decide("approve", ids, all_pending, period, reason, by, repo, config_file, department)
 
 
 @review_app.command("reject")
 @reports_errors
 def review_reject(
     reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
-    period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None,
+    department: Department = None, period: Period = None, repo: Repo = Path("."),
+    config_file: ConfigFile = None,
 ) -> None:
     """Reject charges so they are never billed."""
-    _decide("reject", ids, all_pending, period, reason, by, repo, config_file)
+    _decide("reject", ids, all_pending, period, reason, by, repo, config_file, department)
 
 
 @review_app.command("reassign")
@@ -326,12 +368,62 @@ def review_reassign(
     pi_email: Annotated[str | None, typer.Option("--pi", help="New PI email.")] = None,
     project_id: Annotated[str | None, typer.Option("--project", help="New project.")] = None,
     fund_org: Annotated[str | None, typer.Option("--fund-org", help="New fund/org.")] = None,
-    period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None,
+    department: Department = None, period: Period = None, repo: Repo = Path("."),
+    config_file: ConfigFile = None,
 ) -> None:
     """Bill charges to another PI, project or fund/org."""
     assign = {k: v for k, v in
               {"pi_email": pi_email, "project_id": project_id, "fund_org": fund_org}.items() if v}
-    _decide("reassign", ids, all_pending, period, reason, by, repo, config_file, assign)
+    _decide("reassign", ids, all_pending, period, reason, by, repo, config_file, department,
+            assign)
+
+
+@app.command()
+@reports_errors
+def correct(
+    charge_id: Annotated[str, typer.Argument(help="The charge to correct.", show_default=False)],
+    amount: Annotated[
+        str,
+        typer.Option("--amount", help="Amount to bill, signed: -12.50 is a credit.",
+                     show_default=False),
+    ],
+    reason: Reason,
+    period: Annotated[
+        str | None,
+        typer.Option("-p", "--period",
+                     help="The open period to bill it in (default: the next open one)."),
+    ] = None,
+    by: By = None,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Correct a charge of a closed or finalized period with a row in a later open period."""
+    from .corrections import correct as run
+    from .money import exact
+
+    cfg = config(repo, config_file)
+    c = run(cfg, charge_id, amount, reason, by or reviewer(), period)
+    out.print(
+        f"correction of {c.corrects} ({c.corrects_period}, {c.source}): {exact(c.amount)} "
+        f"→ {c.path.relative_to(cfg.root)} as charge {c.charge_id}, {c.status}"
+    )
+    if c.flags:
+        out.print(f"  flagged {', '.join(c.flags)}: approve it with "
+                  f"`openchargeback review approve {c.charge_id} --reason ...`")
+
+
+@app.command()
+@reports_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="A new folder for the billing repository.",
+                                              show_default=False)],
+) -> None:
+    """Start a new billing repository: config template, docs, workflows, a first commit."""
+    from .scaffold import init as run
+
+    commit = run(directory)
+    out.print(f"created {directory} (git commit {commit[:10]}); next: edit data/config.yaml, "
+              "then `openchargeback check`")
 
 
 @app.command()
@@ -372,17 +464,72 @@ def periods_list(repo: Repo = Path("."), config_file: ConfigFile = None) -> None
     """Every period with its status and totals."""
     from . import loader
     from .money import exact
-    from .periods import status
+    from .periods import read_period
 
     cfg = config(repo, config_file)
     wh = loader.load(cfg)
     totals = {r["period"]: r for r in wh.reconciliation()}
-    table = Table("period", "status", "charges", "billed", "pending", "rejected")
+    table = Table("period", "status", "charges", "billed", "pending", "rejected", "last change")
     for p in wh.periods:
         r = totals.get(p, {})
-        table.add_row(p, status(cfg, p), str(r.get("input_rows", 0)), exact(r.get("billed")),
-                      exact(r.get("pending")), exact(r.get("rejected")))
+        record = read_period(cfg, p)
+        last = (record.get("history") or [{}])[-1]
+        note = " ".join(
+            str(part) for part in (last.get("action"), last.get("by"), last.get("at")) if part
+        )
+        if last.get("reason"):
+            note += f": {last['reason']}"
+        table.add_row(p, record["status"], str(r.get("input_rows", 0)), exact(r.get("billed")),
+                      exact(r.get("pending")), exact(r.get("rejected")), note)
     out.print(table)
+
+
+PeriodArg = Annotated[str, typer.Argument(help="The period, YYYY-MM.", show_default=False)]
+
+
+@periods_app.command("close")
+@reports_errors
+def periods_close(
+    period: PeriodArg, by: By = None, repo: Repo = Path("."), config_file: ConfigFile = None
+) -> None:
+    """Close a period: no new data (ingest refuses it); reviews may still be decided."""
+    from .periods import close
+
+    cfg = config(repo, config_file)
+    path = close(cfg, period, by or reviewer())
+    out.print(f"closed {period} → {path.relative_to(cfg.root)}")
+
+
+@periods_app.command("reopen")
+@reports_errors
+def periods_reopen(
+    period: PeriodArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it is reopened (required).", show_default=False)
+    ],
+    by: By = None,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Reopen a closed period, recording why. A finalized period is never reopened."""
+    from .periods import reopen
+
+    cfg = config(repo, config_file)
+    path = reopen(cfg, period, reason, by or reviewer())
+    out.print(f"reopened {period} → {path.relative_to(cfg.root)}")
+
+
+@periods_app.command("finalize")
+@reports_errors
+def periods_finalize(
+    period: PeriodArg, by: By = None, repo: Repo = Path("."), config_file: ConfigFile = None
+) -> None:
+    """Finalize a closed period: record the SHA-256 of its input and review files."""
+    from .periods import finalize
+
+    cfg = config(repo, config_file)
+    path = finalize(cfg, period, by or reviewer())
+    out.print(f"finalized {period} → {path.relative_to(cfg.root)}")
 
 
 convert_app = typer.Typer(help="On-premises usage → FOCUS with rate tables (Slurm, storage).")

@@ -71,6 +71,7 @@ class FocusFile:
     source: str
     period: str
     shown: str  # the path as printed in messages (relative to the repo root)
+    correction: bool = False  # in periods/YYYY-MM/corrections/ (written by ``correct``)
 
 
 def focus_suffix(path: Path) -> str | None:
@@ -304,7 +305,7 @@ def _value_problems(
     ).fetchall()
     if not rows:
         return []
-    lines = _line_numbers(f, [row[0] for row in rows])
+    lines = line_numbers(f, [row[0] for row in rows])
     problems = []
     for row, col, val in rows[:MAX_PROBLEMS_PER_FILE]:
         where = at(f.shown, lines.get(row, row + 1))
@@ -331,7 +332,7 @@ def _value_problems(
     return problems
 
 
-def _line_numbers(f: FocusFile, rows: list[int]) -> dict[int, int]:
+def line_numbers(f: FocusFile, rows: list[int]) -> dict[int, int]:
     """Map data-row numbers to the line each row starts on (quoted fields may span lines)."""
     if focus_suffix(f.path) == ".parquet":
         return {row: row for row in rows}

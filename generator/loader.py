@@ -14,7 +14,8 @@ from typing import Any
 
 import duckdb
 
-from . import flags, reviews, sql
+from . import corrections, flags, reviews, sql
+from . import periods as lifecycle
 from .config import TAG_FIELDS, Config
 from .errors import Problem
 from .focus import (
@@ -29,6 +30,7 @@ from .progress import progress
 
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 IGNORED_SUFFIXES = (".yaml", ".yml", ".md", ".txt")
+CORRECTIONS = "corrections"  # periods/YYYY-MM/corrections/SOURCE.csv: rows written by `correct`
 
 
 @dataclass
@@ -67,29 +69,43 @@ def period_files(cfg: Config, periods: Iterable[str] | None = None) -> tuple[
     files: list[FocusFile] = []
     for period in wanted:
         folder = cfg.periods_dir / period
-        if not folder.is_dir():
-            continue
-        seen: dict[str, Path] = {}
-        for path in sorted(folder.iterdir()):
-            if path.name.startswith(".") or path.is_dir():
-                continue
-            shown = f"periods/{period}/{path.name}"
-            suffix = focus_suffix(path)
-            if suffix is None:
-                if not path.name.lower().endswith(IGNORED_SUFFIXES):
-                    problems.append(
-                        Problem(shown, "not a FOCUS file; use .csv, .csv.gz or .parquet")
-                    )
-                continue
-            source = path.name[: -len(suffix)]
-            if source in seen:
-                problems.append(
-                    Problem(shown, f"source {source} has two files ({seen[source].name}); keep one")
-                )
-                continue
-            seen[source] = path
-            files.append(FocusFile(path=path, source=source, period=period, shown=shown))
+        if folder.is_dir():
+            found_files, found_problems = folder_files(folder, period, correction=False)
+            files += found_files
+            problems += found_problems
+        if (folder / CORRECTIONS).is_dir():
+            found_files, found_problems = folder_files(folder / CORRECTIONS, period, True)
+            files += found_files
+            problems += found_problems
     return [p for p in wanted if PERIOD.fullmatch(p)], files, problems
+
+
+def folder_files(
+    folder: Path, period: str, correction: bool
+) -> tuple[list[FocusFile], list[Problem]]:
+    """The FOCUS files of one folder, one per source (the file stem)."""
+    files: list[FocusFile] = []
+    problems: list[Problem] = []
+    prefix = f"periods/{period}/" + (f"{CORRECTIONS}/" if correction else "")
+    seen: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        shown = prefix + path.name
+        suffix = focus_suffix(path)
+        if suffix is None:
+            if correction or not path.name.lower().endswith(IGNORED_SUFFIXES):
+                problems.append(Problem(shown, "not a FOCUS file; use .csv, .csv.gz or .parquet"))
+            continue
+        source = path.name[: -len(suffix)]
+        if source in seen:
+            problems.append(
+                Problem(shown, f"source {source} has two files ({seen[source].name}); keep one")
+            )
+            continue
+        seen[source] = path
+        files.append(FocusFile(path, source, period, shown, correction))
+    return files, problems
 
 
 def create_tables(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
@@ -147,15 +163,17 @@ def load(
     create_tables(con, cfg)
     wanted, files, problems = period_files(cfg, periods)
     extra = list(extra_files)
-    replaced = {(f.period, f.source) for f in extra}
-    files = [f for f in files if (f.period, f.source) not in replaced] + extra
+    replaced = {(f.period, f.source, f.correction) for f in extra}
+    files = [f for f in files if (f.period, f.source, f.correction) not in replaced] + extra
     wanted = sorted(set(wanted) | {f.period for f in extra})
     required: tuple[str, ...] = ("BillingPeriodStart", "BilledCost")
     if cfg.cost_basis == "EffectiveCost":
         required += ("EffectiveCost",)
     for f in progress(files, "Reading FOCUS files", lambda f: f.shown):
         problems += read_focus_file(con, f, required)
+    problems += lifecycle.verify(cfg, wanted, files)
     sql.run_script(con, "normalize", {"cost_basis": cfg.cost_basis, **tag_params(cfg)})
+    problems += corrections.problems(con, files, wanted)
     flags.flag(con, cfg)
     problems += reviews.apply(con, cfg, wanted)
     sql.run_script(con, "charges")

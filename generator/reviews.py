@@ -11,8 +11,12 @@ A review file is a YAML list of decisions::
       set: {pi_email: kim@example.edu, project_id: ocean-model, fund_org: 204511-3120}
       reason: Tagged to the wrong project
 
-Every problem (unknown ID, a charge decided twice, missing reason, bad reassign target) is
-reported with its file and line.
+A department's approvers write to ``reviews/YYYY-MM/<department>.yaml`` (``Computer
+Science`` → ``computer-science.yaml``), which may decide only charges of that department's
+PIs (people.yaml ``department``), so CODEOWNERS can route each file to its approvers.
+
+Every problem (unknown ID, a charge decided twice, missing reason, bad reassign target, a
+department deciding another's charge) is reported with its file and line.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import yaml
 from . import sql
 from .config import Config
 from .errors import DataError, Problem, UsageError, at
-from .files import atomic_write
+from .files import atomic_write, slug
 
 ACTIONS = ("approve", "reject", "reassign")
 KEYS = ("ids", "match", "action", "reason", "by", "set")
@@ -51,10 +55,28 @@ class Decision:
     match: dict[str, str] | None = None
     set: dict[str, str] = field(default_factory=dict)
     valid: bool = True  # False: reported, its IDs still checked, never applied
+    department: str | None = None  # decided in reviews/YYYY-MM/<department>.yaml
 
 
 def review_path(cfg: Config, period: str) -> Path:
     return cfg.reviews_dir / f"{period}.yaml"
+
+
+def department_key(department: str) -> str:
+    """A department's review file stem: ``Computer Science`` → ``computer-science``."""
+    return slug(department, fallback="").lower()
+
+
+def department_path(cfg: Config, period: str, department: str) -> Path:
+    return cfg.reviews_dir / period / f"{department_key(department)}.yaml"
+
+
+def review_files(cfg: Config, period: str) -> list[Path]:
+    """The review files of a period that exist: reviews/P.yaml, then reviews/P/*.yaml."""
+    main = review_path(cfg, period)
+    folder = cfg.reviews_dir / period
+    departments = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    return [main] * main.is_file() + departments
 
 
 def shown(cfg: Config, path: Path) -> str:
@@ -65,10 +87,20 @@ def shown(cfg: Config, path: Path) -> str:
 
 
 def read_decisions(cfg: Config, period: str) -> tuple[list[Decision], list[Problem]]:
-    """Parse one period's review file; structural problems carry file and line."""
-    path = review_path(cfg, period)
-    if not path.is_file():
-        return [], []
+    """Parse a period's review files; structural problems carry file and line."""
+    decisions: list[Decision] = []
+    problems: list[Problem] = []
+    for path in review_files(cfg, period):
+        department = path.stem if path.parent.name == period else None
+        found, found_problems = _read_file(cfg, period, path, department)
+        decisions += found
+        problems += found_problems
+    return decisions, problems
+
+
+def _read_file(
+    cfg: Config, period: str, path: Path, department: str | None
+) -> tuple[list[Decision], list[Problem]]:
     where = shown(cfg, path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -88,10 +120,34 @@ def read_decisions(cfg: Config, period: str) -> tuple[list[Decision], list[Probl
         problems += item_problems
         if decision:
             decision.valid = not item_problems
+            decision.department = department
             decisions.append(decision)
     return decisions, problems
 
 
+def department_problem(
+    cfg: Config, department: str, charge_id: str, pi_email: str | None
+) -> str | None:
+    """Why a department's review file may not decide this charge (None: it may).
+
+    A department decides only the charges of its own PIs (people.yaml ``department``), so
+    CODEOWNERS can route each department's file to its approvers; everything else is
+    decided in the period's main file, reviews/YYYY-MM.yaml.
+    """
+    person = cfg.people.get(pi_email or "")
+    if person is not None and person.department and (
+        department_key(person.department) == department
+    ):
+        return None
+    whose = (
+        f"{pi_email} ({person.department})" if person and person.department
+        else f"{pi_email}, who has no department in data/people.yaml" if pi_email
+        else "no PI"
+    )
+    return (
+        f"charge {charge_id} is billed to {whose}, not to department {department}; decide it "
+        "in that department's file or in the period's main review file"
+    )
 def _decision(period: str, where: str, node: yaml.Node) -> tuple[Decision | None, list[Problem]]:
     line = node.start_mark.line + 1
     if not isinstance(node, yaml.MappingNode):
@@ -188,12 +244,11 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
     for period in periods:
         decisions, found = read_decisions(cfg, period)
         problems += found
-        known = {
-            r[0]
-            for r in con.execute(
-                "SELECT charge_id FROM normalized WHERE period = ?", [period]
+        known: dict[str, str | None] = dict(
+            con.execute(
+                "SELECT charge_id, pi_email FROM normalized WHERE period = ?", [period]
             ).fetchall()
-        }
+        )
         for d in decisions:
             problems += check_targets(d, cfg)
             targets: list[tuple[str, int]] = []
@@ -210,6 +265,11 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
                     )
             if d.match is not None:
                 matched = matching(con, period, d.match)
+                if d.department is not None:  # a department's match selects its own charges
+                    matched = [
+                        m for m in matched
+                        if department_problem(cfg, d.department, m, known[m]) is None
+                    ]
                 if not matched:
                     problems.append(
                         Problem(at(d.where, d.line), f"match {d.match} selects no charge")
@@ -218,13 +278,22 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
             for charge_id, line in targets if d.valid else []:
                 first = decided.get(charge_id)
                 if first is not None:
+                    where = f"line {first.line}" if first.where == d.where else at(
+                        first.where, first.line
+                    )
                     problems.append(
                         Problem(
                             at(d.where, line),
-                            f"charge {charge_id} is already decided at line {first.line} "
+                            f"charge {charge_id} is already decided at {where} "
                             f"({first.action}); keep one decision per charge",
                         )
                     )
+                    continue
+                wrong = d.department and department_problem(
+                    cfg, d.department, charge_id, known[charge_id]
+                )
+                if wrong:
+                    problems.append(Problem(at(d.where, line), wrong))
                     continue
                 decided[charge_id] = d
                 rows.append(
@@ -289,8 +358,13 @@ def decide(
     reason: str,
     by: str,
     assign: dict[str, str] | None = None,
+    department: str | None = None,
 ) -> dict[Path, int]:
-    """Record one decision per period for the given charges; returns files and counts."""
+    """Record one decision per period for the given charges; returns files and counts.
+
+    With ``department``, the decision goes to reviews/YYYY-MM/<department>.yaml and may only
+    cover that department's charges (``--all`` selects them).
+    """
     from . import loader
     from . import periods as lifecycle
 
@@ -300,23 +374,27 @@ def decide(
         raise UsageError("--all needs -p YYYY-MM")
     if all_pending == bool(ids):
         raise UsageError("give charge IDs, or --all with -p YYYY-MM")
+    key = department_key(department) if department is not None else None
+    if department is not None and not key:
+        raise UsageError(f"--department {department!r}: give a department name")
     wh = loader.load(cfg, [period] if period else None)
     problems = [p for p in wh.problems if not p.where.startswith("reviews/")]
     if problems:
         raise DataError(problems)
+    columns = "charge_id, period, decision, review_file, original_pi_email FROM charges"
     if all_pending:
         rows = wh.con.execute(
-            "SELECT charge_id, period, decision FROM charges WHERE status = 'pending' "
-            "AND period = ? ORDER BY charge_id",
+            f"SELECT {columns} WHERE status = 'pending' AND period = ? ORDER BY charge_id",
             [period],
         ).fetchall()
+        if key is not None:
+            rows = [r for r in rows if department_problem(cfg, key, r[0], r[4]) is None]
         if not rows:
             raise DataError([Problem(f"periods/{period}", "no charge is pending review")])
     else:
         wanted = [i.strip().lower() for i in ids]
         rows = wh.con.execute(
-            "SELECT charge_id, period, decision FROM charges WHERE list_contains(?, charge_id)",
-            [wanted],
+            f"SELECT {columns} WHERE list_contains(?, charge_id)", [wanted]
         ).fetchall()
         found = {r[0] for r in rows}
         missing = [i for i in wanted if i not in found]
@@ -326,21 +404,23 @@ def decide(
             )
     already = [r for r in rows if r[2] is not None]
     if already:
-        raise DataError(
-            [Problem(r[0], f"already decided ({r[2]}) in reviews/{r[1]}.yaml") for r in already]
-        )
+        raise DataError([Problem(r[0], f"already decided ({r[2]}) in {r[3]}") for r in already])
+    if key is not None:
+        wrong = [department_problem(cfg, key, r[0], r[4]) for r in rows]
+        if any(wrong):
+            raise DataError([Problem("--department", w) for w in wrong if w])
     target = Decision(period="", where="--pi/--project/--fund-org", line=0, set=assign or {})
     bad = check_targets(target, cfg)
     if bad:
         raise DataError(bad)
     by_period: dict[str, list[str]] = {}
-    for charge_id, p, _ in rows:
+    for charge_id, p, *_ in rows:
         by_period.setdefault(p, []).append(charge_id)
     written = {}
     for p, charge_ids in sorted(by_period.items()):
         if lifecycle.status(cfg, p) == "finalized":
             raise DataError([Problem(f"periods/{p}", "is finalized; its reviews cannot change")])
-        path = review_path(cfg, p)
+        path = review_path(cfg, p) if key is None else department_path(cfg, p, key)
         append_decision(path, action, sorted(set(charge_ids)), reason.strip(), by, assign)
         written[path] = len(set(charge_ids))
     return written

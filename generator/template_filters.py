@@ -4,7 +4,8 @@ A template in the billing repo's ``site_templates/`` overrides the shipped one o
 name. A CSV template rendered with ``finalize=csv_value`` escapes every value it prints:
 text is neutralized so a spreadsheet cannot run it as a formula, and quoted when it holds a
 comma, quote or line break; amounts go through the ``amount`` filter, which keeps their sign
-and format.
+and format. ``markdown_escape`` makes untrusted text safe in Markdown written from Python
+(the pull-request billing diff).
 
 A Markdown page template (the site) is rendered with ``finalize=escape_md``: text from a
 FOCUS file (resource names, tags, descriptions, PI and project IDs) is untrusted, and every
@@ -29,8 +30,9 @@ from markupsafe import Markup
 
 from .config import Config, Currency
 from .money import exact, fixed, format_money
+from .scaffold import shipped_root
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
+DEFAULT_TEMPLATES = shipped_root() / "site_templates"  # in the package, or the checkout
 
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -181,3 +183,14 @@ def environment(
     env.globals["currency"] = currency
     return env
 
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+MENTION = re.compile(r"(^|\s)@")
+
+
+def markdown_escape(value: object) -> str:
+    """Text safe in a Markdown paragraph or table cell: no markup, HTML, mentions or breaks."""
+    shown = " ".join(str(value).split())
+    shown = shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    shown = MARKDOWN_SPECIAL.sub(r"\\\1", shown)
+    return MENTION.sub(r"\1&#64;", shown)

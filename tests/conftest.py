@@ -101,3 +101,24 @@ def demo_repo(tmp_path: Path) -> Path:
         elif src.is_file():
             shutil.copy(src, root / name)
     return root
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` with a fixed identity; return its output."""
+    import subprocess
+
+    result = subprocess.run(
+        ["git", "-c", "user.name=Test Admin", "-c", "user.email=admin@test.edu",
+         "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
+        cwd=root, capture_output=True, text=True, check=True,
+    )
+    return result.stdout.strip()
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Stage everything in ``root`` (a git repository, made if needed) and commit it."""
+    if not (root / ".git").exists():
+        git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    return git(root, "rev-parse", "HEAD")

@@ -675,7 +675,7 @@ def test_the_demo_journals_balance_and_match_the_statements(demo_repo: Path) -> 
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
     assert j.balance_line() == (
-        "49 entries, debits $35,785.76, credits $35,785.76 (4 zero-amount entries left out)"
+        "49 entries, debits $35,758.25, credits $35,758.25 (4 zero-amount entries left out)"
     )
 
 

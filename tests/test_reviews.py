@@ -8,6 +8,7 @@ import pytest
 from conftest import HEADER, row, tags
 
 from generator.config import load_config
+from generator.errors import DataError
 from generator.loader import load
 from generator.reviews import append_decision, decide
 
@@ -172,4 +173,58 @@ def test_append_to_an_empty_list_file(tmp_path):
     append_decision(path, "approve", ["0123456789abcdef"], "why", "me")
     assert path.read_text() == (
         "# nothing yet\n- ids: [0123456789abcdef]\n  action: approve\n  reason: why\n  by: me\n"
+    )
+
+
+DEPARTMENTS = "\n".join([
+    HEADER,
+    row(resource="ada-gpu", cost="30", tag=tags(fund="bad")),
+    row(resource="bob-gpu", cost="40", tag=tags(pi="bob@test.edu", fund="bad")),
+    row(resource="nobody", cost="5", tag=tags(pi=None)),
+]) + "\n"
+PEOPLE = """\
+ada@test.edu: {name: Ada, department: Computer Science}
+bob@test.edu: {name: Bob, department: Physics}
+"""
+
+
+def test_a_department_file_decides_only_its_own_pis_charges(make_repo):
+    root = make_repo({"periods/2026-10/aws.csv": DEPARTMENTS, "data/people.yaml": PEOPLE})
+    i = ids(root)
+    cfg = load_config(root)
+    with pytest.raises(DataError, match="billed to bob@test.edu \\(Physics\\), not to department "
+                                        "computer-science"):
+        decide(cfg, "approve", [i["bob-gpu"]], False, None, "ok", "kim",
+               department="Computer Science")
+    written = decide(cfg, "approve", [], True, "2026-10", "chair approved", "kim",
+                     department="Computer Science")
+    assert written == {root / "reviews/2026-10/computer-science.yaml": 1}
+    (root / "reviews/2026-10/physics.yaml").write_text(
+        f"- ids: [{i['ada-gpu']}, {i['bob-gpu']}, {i['nobody']}]\n"
+        "  action: reject\n  reason: not ours\n  by: lee\n"
+    )
+    wh, got = states(root)
+    assert [str(p) for p in wh.problems] == [
+        f"reviews/2026-10/physics.yaml:1: charge {i['ada-gpu']} is already decided at "
+        "reviews/2026-10/computer-science.yaml:1 (approve); keep one decision per charge",
+        f"reviews/2026-10/physics.yaml:1: charge {i['nobody']} is billed to no PI, not to "
+        "department physics; decide it in that department's file or in the period's main "
+        "review file",
+    ]
+    assert got["ada-gpu"][0] == "billed" and got["bob-gpu"][0] == "rejected"
+
+
+def test_a_department_match_selects_only_its_charges(make_repo):
+    root = make_repo({"periods/2026-10/aws.csv": DEPARTMENTS, "data/people.yaml": PEOPLE})
+    (root / "reviews/2026-10").mkdir()
+    (root / "reviews/2026-10/physics.yaml").write_text(
+        "- match: {flag: invalid_fund_org}\n  action: approve\n  reason: dean\n  by: lee\n"
+    )
+    (root / "reviews/2026-10.yaml").write_text(
+        "- match: {pi: ada@test.edu}\n  action: reject\n  reason: central\n  by: rc\n"
+    )
+    wh, got = states(root)
+    assert wh.problems == []
+    assert (got["bob-gpu"][0], got["ada-gpu"][0], got["nobody"][0]) == (
+        "billed", "rejected", "pending"
     )

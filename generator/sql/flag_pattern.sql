@@ -2,4 +2,4 @@
 -- {condition} is an OR of regexp_matches over the rule's quoted columns.
 INSERT INTO flags
 SELECT charge_id, 'pattern:' || $name FROM normalized
-WHERE {condition};
+WHERE corrects_charge_id IS NULL AND ({condition});

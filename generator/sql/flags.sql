@@ -1,5 +1,8 @@
 -- Stage 4: flags. One row per (charge, flag); a flagged charge waits for a review decision.
 -- Pattern rules from the config are added by flags.py with flag_pattern.sql.
+-- A correction that names the charge it corrects (corrects_charge_id) is judged on its
+-- attribution only: the usage it corrects was reviewed in its own period, so pattern,
+-- project_ended and cost_spike do not apply to it, and it is not usage in spike totals.
 
 CREATE OR REPLACE TABLE flags AS
 SELECT charge_id, 'missing_pi_email' AS flag FROM normalized WHERE pi_email IS NULL
@@ -32,6 +35,7 @@ UNION ALL
 SELECT n.charge_id, 'project_ended' FROM normalized n
 JOIN projects p ON p.id = n.project_id
 WHERE p.end_date IS NOT NULL AND CAST(n.charge_start AS DATE) > p.end_date
+  AND n.corrects_charge_id IS NULL
 UNION ALL
 -- A project's period total against the average of its trailing three periods (the ones
 -- the repository has); a project with no history is not a spike.
@@ -39,7 +43,8 @@ SELECT n.charge_id, 'cost_spike' FROM normalized n
 JOIN (
     WITH totals AS (
         SELECT period, project_id, sum(cost) AS total
-        FROM normalized WHERE project_id IS NOT NULL GROUP BY ALL
+        FROM normalized WHERE project_id IS NOT NULL AND corrects_charge_id IS NULL
+        GROUP BY ALL
     ),
     months AS (SELECT DISTINCT period FROM normalized),
     prior AS (
@@ -61,4 +66,5 @@ JOIN (
     WHERE cur.total >= $spike_min_amount
       AND h.average > 0
       AND cur.total > $spike_factor * h.average
-) s ON s.period = n.period AND s.project_id = n.project_id;
+) s ON s.period = n.period AND s.project_id = n.project_id
+WHERE n.corrects_charge_id IS NULL;

@@ -1,7 +1,8 @@
 -- The PI side of a period's journal: one row per (fund/org, PI, project, source, account,
 -- references), signed (a credit, refund or correction can make it negative).
 --
--- Built on statement_lines so a project's entries add up to its statement total. A line
+-- Built on statement_lines so a project's entries add up to its statement total (a line is
+-- keyed by PI, project, fund/org, source, service and whether it holds corrections). A line
 -- whose charges carry more than one account (or reference) is split into parts; each part
 -- is rounded like the line, and the rounding difference, if any, goes to the line's largest
 -- part, so the parts of a line add up to exactly the line's rounded amount.
@@ -13,6 +14,7 @@ WITH parts AS (
         c.fund_org,
         c.source,
         c.service,
+        coalesce(lower(c.ChargeClass) = 'correction', false) AS correction,
         s.source_key,
         coalesce(c.account_code, s.account) AS account,
         c.reference_1,
@@ -29,10 +31,10 @@ allocated AS (
     SELECT
         p.*,
         l.charged - sum(p.amount) OVER (
-            PARTITION BY p.pi_email, p.project_id, p.fund_org, p.source, p.service
+            PARTITION BY p.pi_email, p.project_id, p.fund_org, p.source, p.service, p.correction
         ) AS residual,
         row_number() OVER (
-            PARTITION BY p.pi_email, p.project_id, p.fund_org, p.source, p.service
+            PARTITION BY p.pi_email, p.project_id, p.fund_org, p.source, p.service, p.correction
             ORDER BY abs(p.exact_amount) DESC, p.account,
                      p.reference_1 NULLS FIRST, p.reference_2 NULLS FIRST
         ) AS part
@@ -44,6 +46,7 @@ allocated AS (
      AND l.fund_org IS NOT DISTINCT FROM p.fund_org
      AND l.source = p.source
      AND l.service = p.service
+     AND l.correction = p.correction
 )
 SELECT
     source_key,

@@ -86,6 +86,9 @@ SELECT
     coalesce(a.ChargePeriodStart, a.BillingPeriodStart) AS charge_start,
     strftime(a.BillingPeriodStart, '%Y-%m') AS billing_month,
     coalesce(t.invalid_tags, false) AS invalid_tags,
+    -- A correction row names the charge (and period) it corrects: see corrections.py.
+    nullif(trim(json_extract_string(a.extra, '$.x_CorrectsChargeId')), '') AS corrects_charge_id,
+    nullif(trim(json_extract_string(a.extra, '$.x_CorrectsPeriod')), '') AS corrects_period,
     a.* EXCLUDE (period, source, file, row_number, charge_base, content_key, bad_raw)
 FROM raw_charges a
 LEFT JOIN tag_sets t ON t.Tags = a.Tags

@@ -1,6 +1,8 @@
--- Stage 6: statement lines. One line per (period, PI, project, fund/org, source, service)
--- of billed charges; each amount rounded half away from zero to the currency's minor unit.
--- Every total anywhere is a sum of these rounded lines.
+-- Stage 6: statement lines. One line per (period, PI, project, fund/org, source, service,
+-- correction) of billed charges; each amount rounded half away from zero to the currency's
+-- minor unit. Every total anywhere is a sum of these rounded lines. Corrections
+-- (ChargeClass = Correction) get lines of their own, so a statement can show them in a
+-- section of their own whose total is still a sum of lines.
 
 CREATE OR REPLACE TABLE statement_lines AS
 SELECT
@@ -10,6 +12,7 @@ SELECT
     fund_org,
     source,
     service,
+    coalesce(lower(ChargeClass) = 'correction', false) AS correction,
     round(sum(list_cost), $minor_units) AS list_cost,
     round(sum(contracted_cost), $minor_units) AS contracted_cost,
     round(sum(cost), $minor_units) AS charged,
