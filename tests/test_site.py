@@ -251,6 +251,8 @@ def test_project_page_shows_each_period_statement(built: Built):
     body = [(r[1], r[5]) for r in first[1:-1]]
     assert body == [(service, money(amount)) for _, service, amount in lines]
     assert first[-1][0] == "Total"
+    ec2 = next(r for r in first if r[1] == "EC2")  # list 12.00, contracted 11.00, due 10.00
+    assert ec2[2:] == ["$12.00", "-$1.00", "-$1.00", "$10.00"]
 
 
 # --- untrusted text --------------------------------------------------------------------------
