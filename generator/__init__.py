@@ -13,13 +13,14 @@ Render stages, run by ``build`` over the warehouse (templates from ``site_templa
 filters in ``template_filters``):
 
 - ``journal``  balanced general-ledger entries (gl), detail and summary per period
+- ``statements``  a statement per PI, project and period: Markdown, PDF and CSV
 
 Beside the stages: ``periods`` (open → closed → finalized, with hash checks run by the
 loader), ``corrections`` (``correct``: rows in periods/<later>/corrections/<source>.csv, and
 their checks), ``diff`` (``check --base``: the billing diff of a pull request) and
 ``scaffold`` (``init``: a new billing repository).
 
-Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show``, ``build`` and
-``export-journal`` call one core function each (``ingest``, ``reviews``, ``check``,
-``report``, ``journal``).
+Commands (``cli``) are thin: ``ingest``, ``review``, ``check``, ``show``, ``build``,
+``export-journal`` and ``generate`` call one core function each (``ingest``, ``reviews``,
+``check``, ``report``, ``journal``, ``statements``).
 """

@@ -13,6 +13,7 @@ from .config import Config
 from .errors import DataError, Problem
 from .files import atomic_write
 from .money import exact
+from .statements import Statement, write_statements
 
 
 @dataclass
@@ -20,6 +21,7 @@ class BuildResult:
     warehouse: loader.Warehouse
     written: list[Path]
     journals: list[journal.Journal] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -44,9 +46,12 @@ def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
     written = [write_reconciliation(wh, cfg.build_dir / "reconciliation.csv")]
     for j, files in journals:
         written += journal.write(cfg, j.period, files)
-    result = BuildResult(warehouse=wh, written=written, journals=[j for j, _ in journals])
+    statements = write_statements(wh)
+    written += [cfg.build_dir / "statements" / period for period in wh.periods]
+    result = BuildResult(warehouse=wh, written=written, journals=[j for j, _ in journals],
+                         statements=statements)
     if site.has_site(cfg):
-        result.written += site.write_site(wh)
+        result.written += site.write_site(wh, statements)
     else:
         result.notes.append("site skipped: no mkdocs.yml in the repo")
     return result

@@ -193,6 +193,7 @@ def build(
         err.print(f"note: {note}", markup=False)
     for journal in result.journals:
         out.print(f"journal {journal.period}: {journal.balance_line()}")
+    out.print(f"{len(result.statements)} statements")
 
 
 class JournalFormat(StrEnum):
@@ -227,6 +228,38 @@ def export_journal(
     shown = path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path
     out.print(f"wrote {shown}", markup=False)
     out.print(journal.balance_line(), markup=False)
+
+
+@app.command()
+@reports_errors
+def generate(
+    period: Annotated[str, typer.Option("-p", "--period", help="The period, YYYY-MM.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Render into a temporary folder; write nothing.")
+    ] = False,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Statements for one period: Markdown, PDF and CSV per PI and project."""
+    from . import loader
+    from .money import format_money
+    from .statements import write_statements
+
+    cfg = config(repo, config_file)
+    wh = loader.load(cfg)  # every period: the trend and the flags need the history
+    if wh.problems:
+        raise DataError(wh.problems)
+    statements = write_statements(wh, [period], dry_run=dry_run)
+    verb = "would write" if dry_run else "wrote"
+    for s in statements:
+        out.print(
+            f"{verb} {s.pdf_path.relative_to(cfg.root).with_suffix('')}.{{md,pdf,csv}}  "
+            f"{cfg.person_name(s.pi_email)}, {s.project_id or '(no project)'}: "
+            f"{format_money(s.total_due, cfg.currency)}",
+            markup=False,
+        )
+    if not statements:
+        out.print(f"{period}: no billed charges, no statements")
 
 
 @app.command()
@@ -276,7 +309,7 @@ def review_list(
     from .money import exact
 
     cfg = config(repo, config_file)
-    wh = loader.load(cfg, [period] if period else None)
+    wh = loader.load(cfg)  # every period: cost_spike needs the history
     rows = wh.query("review_list", period=period, flag=flag, status=status.value)
     for problem in wh.problems:
         err.print(f"warning: {problem}", markup=False)
@@ -439,7 +472,7 @@ def show(
     from .money import format_money
 
     cfg = config(repo, config_file)
-    wh = loader.load(cfg, [period] if period else None)
+    wh = loader.load(cfg)  # every period: cost_spike needs the history
     email = pi_email.strip().lower()
     rows = wh.query("pi_costs", pi_email=email, period=period)
     pending = wh.query("pi_pending", pi_email=email, period=period)

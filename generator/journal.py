@@ -18,7 +18,6 @@ import calendar
 import hashlib
 import itertools
 import re
-import traceback
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -33,7 +32,7 @@ from .errors import DataError, Problem, UsageError
 from .files import atomic_write, replace_dir, staging_dir
 from .loader import Warehouse
 from .money import format_money
-from .template_filters import csv_value, environment, template_dirs
+from .template_filters import csv_value, environment, template_dirs, template_problem
 
 FORMATS = ("gl", "detail", "summary")
 CONFIG = "data/config.yaml"
@@ -285,7 +284,7 @@ def render(wh: Warehouse, journal: Journal, fmt: str) -> str:
         raise DataError([Problem(f"site_templates/{name}",
                                  "no such template; check journal.template")]) from None
     except jinja2.TemplateError as exc:
-        raise DataError([Problem(_template_line(exc, name), str(exc.message))]) from None
+        raise DataError([template_problem(exc, template_dirs(wh.cfg))]) from None
 
 
 def write(cfg: Config, period: str, texts: dict[str, str]) -> list[Path]:
@@ -403,13 +402,3 @@ def _parse(regexes: tuple[re.Pattern[str], ...], fund_org: str) -> re.Match[str]
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _template_line(exc: jinja2.TemplateError, name: str) -> str:
-    """``site_templates/NAME:LINE`` for a template error, as far as it can be told."""
-    lineno = getattr(exc, "lineno", None)
-    if lineno is None:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if f.filename.endswith(name)]
-        lineno = frames[-1].lineno if frames else None
-    return f"site_templates/{name}" + (f":{lineno}" if lineno else "")

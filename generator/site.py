@@ -10,7 +10,7 @@ Per-PI and per-project pages stay out of the navigation (``not_in_nav`` in ``mkd
 and the search index (``search: exclude``): the index pages reach them, and MkDocs stays
 fast with thousands of them. Their statement tables are generated HTML that Markdown passes
 through (``markdown_raw``). Every value printed by a page template is escaped for Markdown
-and HTML (``template_filters.escape_md`` as the environment's ``finalize``).
+and HTML (``template_filters.markdown_value`` as the environment's ``finalize``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol, TypedDict
+from typing import Any, TypedDict
 
 import jinja2
 
@@ -35,21 +35,12 @@ from .config import Config
 from .errors import DataError, Problem
 from .files import replace_dir, slug, staging_dir
 from .loader import Warehouse
-from .template_filters import environment, escape_md, template_dirs
+from .statements import Statement
+from .template_filters import environment, markdown_value, template_dirs
 
 CHART_PERIODS = 12
 LARGEST_PROJECTS = 10
 AMOUNTS = ("list_cost", "discount", "subsidy", "charged")
-
-
-class StatementFiles(Protocol):
-    """What the site needs of a written statement (``statements.Statement``)."""
-
-    period: str
-    pi_email: str | None
-    project_id: str | None
-    pdf_path: Path | None
-    csv_path: Path | None
 
 
 @dataclass
@@ -77,8 +68,9 @@ class Totals:
 
 
 @dataclass
-class Statement:
-    """One statement as the site shows it: a PI's project in a period."""
+class Shown:
+    """One statement as the site shows it: a PI's project in a period, its lines and its
+    downloads (paths relative to docs/billing/)."""
 
     period: str
     pi_email: str | None
@@ -141,13 +133,13 @@ def page_names(ids: Iterable[str | None]) -> dict[str | None, str]:
     return names
 
 
-def write_site(wh: Warehouse, statements: Iterable[StatementFiles] = ()) -> list[Path]:
+def write_site(wh: Warehouse, statements: Iterable[Statement] = ()) -> list[Path]:
     """Generate the billing pages into ``docs/billing/``, then build ``build/site/``."""
     docs = write_pages(wh, statements)
     return [docs, run_mkdocs(wh.cfg)]
 
 
-def write_pages(wh: Warehouse, statements: Iterable[StatementFiles] = ()) -> Path:
+def write_pages(wh: Warehouse, statements: Iterable[Statement] = ()) -> Path:
     """The billing pages into ``docs/billing/``, swapped in whole."""
     final = docs_dir(wh.cfg) / "billing"
     staged = staging_dir(final)
@@ -178,7 +170,7 @@ def mkdocs_file(cfg: Config) -> Path:
 
 
 def generate_pages(wh: Warehouse, out: Path,
-                   statements: Iterable[StatementFiles] = ()) -> int:
+                   statements: Iterable[Statement] = ()) -> int:
     """Write every billing page under ``out``; returns the number of pages."""
     pages = SitePages(wh, out, statements).render()
     for name, text in pages.items():
@@ -195,10 +187,10 @@ class SitePages:
     ``docs/billing/``; a template prefixes ``../`` where it sits one folder down.
     """
 
-    def __init__(self, wh: Warehouse, out: Path, statements: Iterable[StatementFiles]) -> None:
+    def __init__(self, wh: Warehouse, out: Path, statements: Iterable[Statement]) -> None:
         self.cfg = cfg = wh.cfg
         # Every printed value is escaped for Markdown and HTML unless a filter made it markup.
-        self.env = environment(template_dirs(cfg), cfg.currency, finalize=escape_md)
+        self.env = environment(template_dirs(cfg), cfg.currency, finalize=markdown_value)
         self.periods = wh.periods
         self.latest = wh.periods[-1] if wh.periods else None
         self.recent = wh.periods[-CHART_PERIODS:]
@@ -222,12 +214,12 @@ class SitePages:
             self.services[r["period"]].append({**r, "name": cfg.source(r["source"]).name})
 
         downloads = copy_downloads(out, statements, self.pi_names, self.project_names)
-        self.statements: dict[tuple[str, str | None, str | None], Statement] = {}
+        self.statements: dict[tuple[str, str | None, str | None], Shown] = {}
         for r in wh.query("site_lines"):
             key = (r["period"], r["pi_email"], r["project_id"])
             stmt = self.statements.get(key)
             if stmt is None:
-                stmt = self.statements[key] = Statement(*key, fund_org=None)
+                stmt = self.statements[key] = Shown(*key, fund_org=None)
                 stmt.pdf, stmt.csv = downloads.get(key, (None, None))
             stmt.lines.append({**r, "name": cfg.source(r["source"]).name})
             stmt.totals.add(r)
@@ -312,7 +304,7 @@ class SitePages:
 
     def pi_pages(self) -> dict[str, str]:
         pages: dict[str, str] = {}
-        by_pi: dict[str | None, list[Statement]] = defaultdict(list)
+        by_pi: dict[str | None, list[Shown]] = defaultdict(list)
         for stmt in self.statements.values():
             by_pi[stmt.pi_email].append(stmt)
         index: list[dict[str, Any]] = []
@@ -351,13 +343,13 @@ class SitePages:
 
     def project_pages(self) -> dict[str, str]:
         pages: dict[str, str] = {}
-        by_project: dict[str | None, list[Statement]] = defaultdict(list)
+        by_project: dict[str | None, list[Shown]] = defaultdict(list)
         for stmt in self.statements.values():
             by_project[stmt.project_id].append(stmt)
         index: list[dict[str, Any]] = []
         for pid, own in by_project.items():
             own.sort(key=lambda s: (s.period, s.pi_email or ""))
-            by_period: dict[str, list[Statement]] = defaultdict(list)
+            by_period: dict[str, list[Shown]] = defaultdict(list)
             for s in own:
                 by_period[s.period].append(s)
             registry = self.cfg.projects.get(pid or "")
@@ -392,7 +384,7 @@ def source_order(cfg: Config, keys: Iterable[str]) -> list[str]:
 
 
 def copy_downloads(
-    out: Path, statements: Iterable[StatementFiles], pi_names: dict[str | None, str],
+    out: Path, statements: Iterable[Statement], pi_names: dict[str | None, str],
     project_names: dict[str | None, str],
 ) -> dict[tuple[str, str | None, str | None], tuple[str | None, str | None]]:
     """Copy each statement's PDF and CSV beside the pages; their paths relative to ``out``."""
@@ -404,7 +396,7 @@ def copy_downloads(
         folder = Path("statements") / s.period / pi_names[s.pi_email]
         copied: list[str | None] = []
         for src in (s.pdf_path, s.csv_path):
-            if src is None or not src.is_file():
+            if not src.is_file():
                 copied.append(None)
                 continue
             rel = folder / f"{project_names[s.project_id]}{src.suffix}"

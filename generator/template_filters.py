@@ -1,26 +1,27 @@
 """Every Jinja filter, and the one way templates in ``site_templates/`` are loaded.
 
 A template in the billing repo's ``site_templates/`` overrides the shipped one of the same
-name. A CSV template rendered with ``finalize=csv_value`` escapes every value it prints:
-text is neutralized so a spreadsheet cannot run it as a formula, and quoted when it holds a
-comma, quote or line break; amounts go through the ``amount`` filter, which keeps their sign
-and format. ``markdown_escape`` makes untrusted text safe in Markdown written from Python
-(the pull-request billing diff).
+name. Text from FOCUS files (and from ``data/``) is untrusted:
 
-A Markdown page template (the site) is rendered with ``finalize=escape_md``: text from a
-FOCUS file (resource names, tags, descriptions, PI and project IDs) is untrusted, and every
-ASCII punctuation character in it becomes a numeric character reference, so Markdown and
-HTML both show it literally; nothing in it can open a tag, a link, emphasis, a table cell
-or an attribute. Filters that build markup from trusted parts (``money``, ``link``) return
-``Markup``, which passes as it is.
+- ``markdown_escape`` (the ``md`` filter) makes it plain text in Markdown *and* in the HTML
+  Markdown becomes: statements, the site, the pull-request billing diff. The site's page
+  templates are rendered with ``finalize=markdown_value``, so every value they print is
+  escaped so; filters that build markup from trusted parts (``link``, ``period_name``) return
+  ``Markup``, which passes as it is;
+- ``*.html.j2``, ``*.svg.j2`` and ``*.xml.j2`` templates escape HTML automatically;
+- a CSV template rendered with ``finalize=csv_value`` escapes every value it prints: text is
+  neutralized so a spreadsheet cannot run it as a formula, and quoted when it holds a comma,
+  quote or line break; amounts go through the ``amount`` filter, which keeps their sign and
+  format.
 """
 
 from __future__ import annotations
 
 import re
-import string
+import traceback
 from collections.abc import Callable
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,6 +30,7 @@ import jinja2
 from markupsafe import Markup
 
 from .config import Config, Currency
+from .errors import Problem, at
 from .money import exact, fixed, format_money
 from .scaffold import shipped_root
 
@@ -66,8 +68,11 @@ def csv_value(value: Any) -> str:
 
 
 def text(value: Any) -> str:
-    """How a plain-text template prints a value: nothing for None."""
-    return "" if value is None else str(value)
+    """How a plain-text or HTML template prints a value: nothing for None; text (and markup
+    that is already safe) as it is."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
 
 
 @jinja2.pass_environment
@@ -76,43 +81,70 @@ def amount(env: jinja2.Environment, value: Decimal | None) -> Cell:
     return Cell(fixed(value, env.globals["currency"]))  # type: ignore[arg-type]
 
 
-# Every ASCII punctuation character as a numeric character reference; control characters go.
-MD_ESCAPES = {ord(c): f"&#{ord(c)};" for c in string.punctuation}
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-
-
-def escape_md(value: Any) -> Markup:
-    """``value`` as text that Markdown and HTML show literally, on one line."""
-    if isinstance(value, Markup):
-        return value
-    if value is None:
-        return Markup("")
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return Markup(value)  # digits, sign and point carry no markup
-    text = " ".join(CONTROL.sub("", str(value)).split())
-    return Markup(text.translate(MD_ESCAPES))
-
-
 @jinja2.pass_environment
-def money(env: jinja2.Environment, value: Decimal | None) -> Markup:
-    """``$1,234.50``, ``-$5.00``."""
-    return Markup(format_money(value, env.globals["currency"]))  # type: ignore[arg-type]
+def money(env: jinja2.Environment, value: Decimal | None) -> str:
+    """``$1,234.50``; ``-$5.00`` for credits."""
+    return format_money(value, env.globals["currency"])  # type: ignore[arg-type]
+
+
+def percent(value: Decimal | None, places: int = 1) -> str:
+    """``40.0%``; an em dash when there is nothing to divide by (``None``)."""
+    if value is None:
+        return "—"
+    shown = (value * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{shown if shown else abs(shown)}%"  # never "-0.0%"
+
+
+def long_date(value: date) -> str:
+    """``31 August 2027``."""
+    return f"{value.day} {value:%B %Y}"
+
+
+# HTML's special characters, and those that mean something to Markdown (or to a common
+# extension: ~ strikethrough), become character references: they read as themselves in a
+# Markdown paragraph or table cell (Python-Markdown and GitHub alike), in the HTML Markdown
+# produces and in a PDF, and can never start a tag, a link, emphasis, a code span or a new
+# cell. (A backslash escape does not work for a backtick inside a Python-Markdown table.)
+_TEXT_ESCAPES = {
+    **{c: f"&#{ord(c)};" for c in "\\`*_[]|#~{}!'"},
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+}
+
+
+def markdown_escape(value: object) -> str:
+    """Untrusted text as plain text in Markdown, on one line: no markup, HTML, cell breaks or
+    @mentions."""
+    if value is None:
+        return ""
+    words = []
+    for word in str(value).split():
+        escaped = "".join(_TEXT_ESCAPES.get(c, c) for c in word)
+        words.append("&#64;" + escaped[1:] if escaped.startswith("@") else escaped)
+    return " ".join(words)
+
+
+def md(value: object) -> Markup:
+    """The ``md`` filter: ``markdown_escape``, marked as finished markup."""
+    return Markup(markdown_escape(value))
+
+
+def markdown_value(value: Any) -> str:
+    """How a Markdown page template prints any value: escaped, unless a filter made it
+    markup (``Markup``)."""
+    return value if isinstance(value, Markup) else markdown_escape(value)
 
 
 @jinja2.pass_environment
 def compact_money(env: jinja2.Environment, value: Decimal) -> Markup:
     """A chart axis label: ``$950``, ``$12k``, ``$1.5M``, ``-$3k``."""
     currency: Currency = env.globals["currency"]  # type: ignore[assignment]
-    symbol = currency.symbol
     sign = "-" if value < 0 else ""
     size = abs(Decimal(value))
     for unit, suffix in ((Decimal(10**6), "M"), (Decimal(10**3), "k")):
         if size >= unit:
             shown = f"{size / unit:.1f}".removesuffix(".0")
-            return Markup(f"{sign}{symbol}{shown}{suffix}")
-    return Markup(f"{sign}{symbol}{size:.0f}")
+            return Markup(f"{sign}{currency.symbol}{shown}{suffix}")
+    return Markup(f"{sign}{currency.symbol}{size:.0f}")
 
 
 def exact_amount(value: Decimal | None) -> Markup:
@@ -122,7 +154,7 @@ def exact_amount(value: Decimal | None) -> Markup:
 
 def link(text: Any, target: str) -> Markup:
     """A Markdown link to a page or file the generator wrote (``target`` is URL-quoted)."""
-    return Markup(f"[{escape_md(text)}]({quote(target, safe='/#@+-._~')})")
+    return Markup(f"[{markdown_value(text)}]({quote(target, safe='/#@+-._~')})")
 
 
 def heading_id(value: str) -> Markup:
@@ -130,6 +162,10 @@ def heading_id(value: str) -> Markup:
     if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
         raise ValueError(f"not a safe heading ID: {value!r}")
     return Markup(f"{{#{value}}}")
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
 
 
 def period_name(period: str) -> Markup:
@@ -144,10 +180,12 @@ def period_short(period: str) -> Markup:
     return Markup(f"{MONTHS[int(month) - 1][:3]} {int(year)}")
 
 
-FILTERS = {
+FILTERS: dict[str, Callable[..., Any]] = {
     "amount": amount,
-    "md": escape_md,
     "money": money,
+    "percent": percent,
+    "long_date": long_date,
+    "md": md,
     "compact_money": compact_money,
     "exact": exact_amount,
     "link": link,
@@ -168,7 +206,8 @@ def environment(
     """The environment templates render in, from ``dirs`` (see ``template_dirs``).
 
     ``finalize`` prints each value (``csv_value`` for CSV templates). Undefined names are
-    errors, so a misspelt field fails the render instead of printing nothing.
+    errors, so a misspelt field fails the render instead of printing nothing. HTML, SVG and
+    XML templates escape what they print.
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
@@ -176,7 +215,9 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2", "svg.j2", "xml.j2"), default_for_string=False
+        ),
         finalize=finalize,
     )
     env.filters.update(FILTERS)
@@ -184,13 +225,23 @@ def environment(
     return env
 
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
-MENTION = re.compile(r"(^|\s)@")
+def template_problem(exc: BaseException, dirs: tuple[Path, ...]) -> Problem:
+    """Where in which template an error happened (``site_templates/x.j2:12``), and what.
 
-
-def markdown_escape(value: object) -> str:
-    """Text safe in a Markdown paragraph or table cell: no markup, HTML, mentions or breaks."""
-    shown = " ".join(str(value).split())
-    shown = shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    shown = MARKDOWN_SPECIAL.sub(r"\\\1", shown)
-    return MENTION.sub(r"\1&#64;", shown)
+    ``dirs`` are the template folders; a template is named by its path inside them.
+    """
+    filename: str | None = getattr(exc, "filename", None)
+    line: int | None = getattr(exc, "lineno", None)
+    if not isinstance(exc, jinja2.TemplateSyntaxError):
+        # Jinja maps the traceback onto template lines; the innermost template frame is it.
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if any(Path(f.filename).is_relative_to(d) for d in dirs)]
+        if frames:
+            filename, line = frames[-1].filename, frames[-1].lineno
+    shown = "site_templates"
+    for folder in dirs:
+        if filename and Path(filename).is_relative_to(folder):
+            shown = f"site_templates/{Path(filename).relative_to(folder)}"
+            break
+    message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+    return Problem(at(shown, line), f"template error: {message}; fix the template")

@@ -11,6 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true",
+        help="Rewrite the golden files in tests/golden/ from this build.",
+    )
+
 CONFIG = """\
 organization:
   name: Test University Research Computing

@@ -119,7 +119,7 @@ def test_new_data_shows_its_file_total_and_new_flags(repo: Path) -> None:
     assert "periods/2026-10/hpc.csv  added   2        $19.35 (19.345)" in output
     assert "2026-10  missing_pi_email  1        $12.35 (12.345)  0        (no PI)" in output
     code, output = run(repo, "check", "--base", "main", "--format", "markdown")
-    assert "&lt;b&gt;pipe\\|test&lt;/b&gt; &#64;rc-team" in output  # no HTML, cell or mention
+    assert "&lt;b&gt;pipe&#124;test&lt;/b&gt; &#64;rc-team" in output  # no HTML, cell or mention
 
 
 def test_editing_a_finalized_period_fails_check_and_shows_in_the_diff(repo: Path) -> None:

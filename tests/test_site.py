@@ -308,8 +308,8 @@ class FakeStatement:
     period: str
     pi_email: str | None
     project_id: str | None
-    pdf_path: Path | None
-    csv_path: Path | None
+    pdf_path: Path
+    csv_path: Path
 
 
 def test_statement_downloads_are_copied_and_linked(tmp_path: Path):
@@ -322,8 +322,8 @@ def test_statement_downloads_are_copied_and_linked(tmp_path: Path):
     out = tmp_path / "pages"
     site.generate_pages(wh, out, [
         FakeStatement("2026-10", "ada@test.edu", "p1", files / "s.pdf", files / "s.csv"),
-        FakeStatement("2026-09", "ada@test.edu", "p1", files / "s.pdf", None),
-        FakeStatement("2026-10", "nobody@test.edu", "p1", files / "s.pdf", None),
+        FakeStatement("2026-09", "ada@test.edu", "p1", files / "s.pdf", files / "none.csv"),
+        FakeStatement("2026-10", "nobody@test.edu", "p1", files / "s.pdf", files / "none.csv"),
     ])
     assert (out / "statements/2026-10/ada@test.edu/p1.pdf").read_bytes() == b"%PDF-1.7 test"
     assert (out / "statements/2026-10/ada@test.edu/p1.csv").is_file()

@@ -1,0 +1,15 @@
+-- A statement's table by service: its statement lines summed over fund/orgs.
+SELECT
+    period,
+    pi_email,
+    project_id,
+    source,
+    service,
+    sum(list_cost) AS list_cost,
+    sum(list_cost - contracted_cost) AS discount,
+    sum(contracted_cost - charged) AS subsidy,
+    sum(charged) AS charged
+FROM statement_lines
+WHERE list_contains($periods, period)
+GROUP BY period, pi_email, project_id, source, service
+ORDER BY period, pi_email NULLS LAST, project_id NULLS LAST, source, service;
