@@ -330,7 +330,7 @@ def test_statement_downloads_are_copied_and_linked(tmp_path: Path):
     assert not (out / "statements/2026-09/ada@test.edu/p1.csv").exists()
     assert not (out / "statements/2026-10/nobody@test.edu").exists()
     project = (out / "projects/p1.md").read_text()
-    assert "[PDF](../statements/2026-10/ada@test.edu/p1.pdf)" in project
+    assert "[PDF](../statements/2026-10/ada@test.edu/p1.pdf){ download }" in project
     assert "[CSV](../statements/2026-10/ada@test.edu/p1.csv)" in project
     pi = (out / "pis/ada@test.edu.md").read_text()
     assert "[PDF](../statements/2026-09/ada@test.edu/p1.pdf)" in pi

@@ -13,18 +13,17 @@ from pathlib import Path
 import jinja2
 import markdown
 import pytest
-
-from generator.config import Currency, load_config
 from markupsafe import Markup
 
+from generator.config import Currency, load_config
 from generator.template_filters import (
     Cell,
     csv_quote,
     csv_value,
     environment,
-    long_date,
     heading_id,
     link,
+    long_date,
     markdown_escape,
     markdown_value,
     neutralize,
