@@ -288,7 +288,7 @@ def review_list(
     from .money import exact
 
     cfg = config(repo, config_file)
-    wh = loader.load(cfg, [period] if period else None)
+    wh = loader.load(cfg)  # every period: cost_spike needs the history
     rows = wh.query("review_list", period=period, flag=flag, status=status.value)
     for problem in wh.problems:
         err.print(f"warning: {problem}", markup=False)
@@ -451,7 +451,7 @@ def show(
     from .money import format_money
 
     cfg = config(repo, config_file)
-    wh = loader.load(cfg, [period] if period else None)
+    wh = loader.load(cfg)  # every period: cost_spike needs the history
     email = pi_email.strip().lower()
     rows = wh.query("pi_costs", pi_email=email, period=period)
     pending = wh.query("pi_pending", pi_email=email, period=period)
