@@ -9,8 +9,9 @@ services and ten resources per project, a few credits. Then it times, for that m
 1. ``write_statements`` as ``build`` runs it: the queries in this process, the statements
    rendered (Markdown, PDF, CSV) across every core;
 2. the same render in this one process, for a sample of the statements;
-3. WeasyPrint alone, in one process, printing a comparable one-page HTML table: as many
-   table cells as the typical statement's HTML has, under a plain stylesheet.
+3. WeasyPrint alone, in one process, printing a comparable one-page HTML table (as many
+   table cells as a typical statement has, under a plain stylesheet), and printing the
+   statement's own HTML (what WeasyPrint costs for this very page).
 
 The target is (1) ≥ 1.5 × the statements per second of (3). Every figure is wall-clock;
 the CPU time of this process is shown beside it (the workers' CPU is not in it).
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from generator import loader  # noqa: E402
 from generator.config import load_config  # noqa: E402
 from generator.statements import Job, prepare, render, write_statements  # noqa: E402
-from generator.template_filters import template_dirs  # noqa: E402
+from generator.template_filters import environment, template_dirs  # noqa: E402
 
 CONFIG = """\
 organization:
@@ -123,6 +124,21 @@ def loadavg() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def statement_html(job: Job) -> str:
+    """The HTML WeasyPrint prints for ``job``, stylesheet inline: a page as a plain
+    WeasyPrint user would hand it over."""
+    from markdown import markdown
+    from markupsafe import Markup
+
+    from generator.statements import MARKDOWN, MD_TEMPLATE, PDF_TEMPLATE, stylesheet
+
+    env = environment(job.dirs, job.currency)
+    body = markdown(env.get_template(MD_TEMPLATE).render(job.context), extensions=["tables"],
+                    extension_configs=MARKDOWN)
+    html = env.get_template(PDF_TEMPLATE).render(job.context, body=Markup(body))
+    return html.replace("</head>", f"<style>{stylesheet(env)}</style></head>", 1)
+
+
 def clock() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
@@ -141,8 +157,10 @@ def timed(work: Callable[[T], object], items: Iterable[T]) -> tuple[list[float],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--statements", type=int, default=500)
-    parser.add_argument("--baseline", type=int, default=30, help="PDFs for WeasyPrint alone")
-    parser.add_argument("--sample", type=int, default=30, help="statements in one process")
+    parser.add_argument("--baseline", type=int, default=30,
+                        help="PDFs of WeasyPrint alone, and statements in one process")
+    parser.add_argument("--sample", type=int, default=30,
+                        help="distinct statements rendered in one process")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="build the repo here and keep it")
     args = parser.parse_args()
@@ -162,6 +180,40 @@ def main() -> None:
         assert not wh.problems, wh.problems
         print(f"load: {time.perf_counter() - wall:.2f} s ({len(wh.periods)} periods)")
 
+        prepared = prepare(wh, [PERIODS[-1]], None)
+        folder = scratch / "one-process"
+        jobs = [Job(p.context, p.csv_rows, folder, p.name, template_dirs(cfg), cfg.currency)
+                for p in prepared[: args.sample]]
+        render(jobs[0])  # warm-up: WeasyPrint, fonts, templates
+        statement = markdown((folder / f"{jobs[0].name}.md").read_text(), extensions=["tables"])
+        cells = statement.count("<td") + statement.count("<th>")
+        page = baseline_html(cells)
+        assert len(pypdf.PdfReader(io.BytesIO(HTML(string=page).write_pdf())).pages) == 1
+        own_page = statement_html(jobs[0])
+
+        # 2 and 3, half before and half after 1, alternating one PDF of each, so both see the
+        # same machine (other jobs come and go).
+        alone: tuple[list[float], list[float]] = ([], [])
+        own: tuple[list[float], list[float]] = ([], [])
+        one: tuple[list[float], list[float]] = ([], [])
+
+        def print_table(html: str) -> bytes | None:
+            return HTML(string=html).write_pdf()
+
+        def alternate(count: int) -> None:
+            for i in range(count):
+                walls, cpus = timed(print_table, [page])
+                alone[0].extend(walls)
+                alone[1].extend(cpus)
+                walls, cpus = timed(print_table, [own_page])
+                own[0].extend(walls)
+                own[1].extend(cpus)
+                walls, cpus = timed(render, [jobs[i % len(jobs)]])
+                one[0].extend(walls)
+                one[1].extend(cpus)
+
+        alternate(args.baseline // 2)
+
         # 1. write_statements, as build runs it.
         print(f"load average before: {loadavg()}")
         wall, cpu = clock()
@@ -174,33 +226,24 @@ def main() -> None:
         print(f"write_statements: {len(statements)} statements in {ours_wall:.2f} s wall "
               f"= {rate:.2f} statements/s; CPU {ours_cpu:.2f} s here + {workers_cpu:.2f} s in "
               f"{os.cpu_count()} workers; pages: {pages.count(1)} of one page, most {max(pages)}")
+        print(f"load average after: {loadavg()}")
 
-        # 2. The same render in one process, for a sample.
-        wall, cpu = clock()
-        prepared = prepare(wh, [PERIODS[-1]], None)
-        print(f"  of which the queries (prepare): {time.perf_counter() - wall:.2f} s")
-        folder = scratch / "one-process"
-        jobs = [Job(p.context, p.csv_rows, folder, p.name, template_dirs(cfg), cfg.currency,
-                    cfg.root) for p in prepared[: args.sample]]
-        render(jobs[0])  # warm-up: fonts, templates
-        walls, cpus = timed(lambda job: render(job), jobs)
-        one, one_cpu = statistics.median(walls), statistics.median(cpus)
-        print(f"render in one process: median {one:.3f} s wall, {one_cpu:.3f} s CPU per "
-              f"statement = {1 / one:.2f} statements/s")
-
-        # 3. WeasyPrint alone, a comparable one-page table, one process.
-        statement = markdown((folder / f"{jobs[0].name}.md").read_text(), extensions=["tables"])
-        cells = statement.count("<td") + statement.count("<th")
-        page = baseline_html(cells)
-        assert len(pypdf.PdfReader(io.BytesIO(HTML(string=page).write_pdf())).pages) == 1
-        walls, cpus = timed(lambda _: HTML(string=page).write_pdf(), range(args.baseline))
-        alone, alone_cpu = statistics.median(walls), statistics.median(cpus)
+        alternate(args.baseline - args.baseline // 2)
+        base_wall, base_cpu = statistics.median(alone[0]), statistics.median(alone[1])
+        one_wall, one_cpu = statistics.median(one[0]), statistics.median(one[1])
+        print(f"render in one process (statement as written): median {one_wall:.3f} s wall, "
+              f"{one_cpu:.3f} s CPU = {1 / one_wall:.2f} statements/s")
         print(f"WeasyPrint alone, one-page table of {cells} cells, one process: median "
-              f"{alone:.3f} s wall, {alone_cpu:.3f} s CPU per PDF = {1 / alone:.2f} PDFs/s")
-        print(f"write_statements / WeasyPrint alone: {rate * alone:.2f}x (target 1.5x)")
+              f"{base_wall:.3f} s wall, {base_cpu:.3f} s CPU = {1 / base_wall:.2f} PDFs/s")
+        own_wall, own_cpu = statistics.median(own[0]), statistics.median(own[1])
+        print(f"WeasyPrint alone, this statement's own HTML, one process: median "
+              f"{own_wall:.3f} s wall, {own_cpu:.3f} s CPU = {1 / own_wall:.2f} PDFs/s")
         cores = os.cpu_count() or 1
-        print(f"  from CPU time (what {cores} idle cores would give): "
-              f"{cores * alone_cpu / one_cpu:.2f}x; load average now {loadavg()}")
+        for name, wall, cpu in (("the table", base_wall, base_cpu),
+                                ("the statement's HTML", own_wall, own_cpu)):
+            print(f"write_statements / WeasyPrint alone on {name}: {rate * wall:.2f}x "
+                  f"(target 1.5x); from CPU time, what {cores} idle cores would give: "
+                  f"{cores * cpu / one_cpu:.2f}x")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import journal, loader
+from . import journal, loader, site
 from .config import Config
-from .errors import DataError, Problem
+from .errors import DataError, Problem, UsageError
 from .files import atomic_write
 from .money import exact
 from .statements import Statement, write_statements
@@ -22,6 +22,7 @@ class BuildResult:
     written: list[Path]
     journals: list[journal.Journal] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def check(cfg: Config, periods: Iterable[str] | None = None) -> loader.Warehouse:
@@ -37,24 +38,43 @@ def check(cfg: Config, periods: Iterable[str] | None = None) -> loader.Warehouse
 
 
 def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
-    """Everything the repo produces, into build/. Nothing is written if any input is bad."""
-    wh = loader.load(cfg, periods)
+    """Everything the repo produces, into build/. Nothing is written if any input is bad.
+
+    Every period is loaded (trends and cost spikes need the history); with ``periods``
+    only their statements and journals are written, and the site waits for a full build.
+    """
+    wh = loader.load(cfg)
     if wh.problems:
         raise DataError(wh.problems)
-    journals = prepare_journals(wh)
+    wanted = sorted(set(periods)) if periods else wh.periods
+    unknown = [p for p in wanted if p not in wh.periods]
+    if unknown:
+        raise UsageError(
+            f"no such period: {', '.join(unknown)}; see `openchargeback periods list`"
+        )
+    journals = prepare_journals(wh, wanted)
     written = [write_reconciliation(wh, cfg.build_dir / "reconciliation.csv")]
     for j, files in journals:
         written += journal.write(cfg, j.period, files)
-    statements = write_statements(wh)
-    written += [cfg.build_dir / "statements" / period for period in wh.periods]
-    return BuildResult(warehouse=wh, written=written, journals=[j for j, _ in journals],
-                       statements=statements)
+    statements = write_statements(wh, wanted)
+    written += [cfg.build_dir / "statements" / period for period in wanted]
+    result = BuildResult(warehouse=wh, written=written, journals=[j for j, _ in journals],
+                         statements=statements)
+    if periods:
+        result.notes.append("site skipped: a full `openchargeback build` writes the site")
+    elif site.has_site(cfg):
+        result.written += site.write_site(wh, statements)
+    else:
+        result.notes.append("site skipped: no mkdocs.yml in the repo")
+    return result
 
 
-def prepare_journals(wh: loader.Warehouse) -> list[tuple[journal.Journal, dict[str, str]]]:
-    """Every period's journal and its rendered files, or every reason one cannot be made."""
+def prepare_journals(
+    wh: loader.Warehouse, periods: list[str] | None = None
+) -> list[tuple[journal.Journal, dict[str, str]]]:
+    """Each period's journal and its rendered files, or every reason one cannot be made."""
     prepared, problems = [], []
-    for period in wh.periods:
+    for period in wh.periods if periods is None else periods:
         try:
             j = journal.make_journal(wh, period)
             prepared.append((j, {fmt: journal.render(wh, j, fmt) for fmt in journal.FORMATS}))

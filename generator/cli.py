@@ -189,6 +189,8 @@ def build(
     result = run(cfg, period)
     for path in result.written:
         out.print(f"wrote {path.relative_to(cfg.root)}")
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False)
     for journal in result.journals:
         out.print(f"journal {journal.period}: {journal.balance_line()}")
     out.print(f"{len(result.statements)} statements")
@@ -277,6 +279,25 @@ def generate(
             raise typer.Exit(1)
 
 
+@app.command()
+@reports_errors
+def serve(
+    dev_addr: Annotated[
+        str | None, typer.Option("-a", "--dev-addr", help="IP:PORT (default 127.0.0.1:8000).")
+    ] = None,
+    repo: Repo = Path("."),
+    config_file: ConfigFile = None,
+) -> None:
+    """Preview the site locally: build everything, then run `mkdocs serve` on it."""
+    from . import site
+    from .build import build as run
+
+    cfg = config(repo, config_file)
+    site.mkdocs_file(cfg)  # no site to serve: say so before building
+    run(cfg)
+    site.serve(cfg, dev_addr)
+
+
 class Status(StrEnum):
     pending = "pending"
     approved = "approved"
@@ -305,7 +326,7 @@ def review_list(
     from .money import exact
 
     cfg = config(repo, config_file)
-    wh = loader.load(cfg, [period] if period else None)
+    wh = loader.load(cfg)  # every period: cost_spike needs the history
     rows = wh.query("review_list", period=period, flag=flag, status=status.value)
     for problem in wh.problems:
         err.print(f"warning: {problem}", markup=False)
@@ -470,7 +491,7 @@ def show(
     from .money import format_money
 
     cfg = config(repo, config_file)
-    wh = loader.load(cfg, [period] if period else None)
+    wh = loader.load(cfg)  # every period: cost_spike needs the history
     email = pi_email.strip().lower()
     rows = wh.query("pi_costs", pi_email=email, period=period)
     pending = wh.query("pi_pending", pi_email=email, period=period)

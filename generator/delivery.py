@@ -59,7 +59,7 @@ from .progress import progress
 from .statements import Statement, write_statements
 from .template_filters import environment, template_dirs, template_problem
 
-DEFAULT_SUBJECT = "{{ organization.name }} statement for {{ period | month }}"
+DEFAULT_SUBJECT = "{{ organization.name }} statement for {{ period | period_name }}"
 # RFC 5322 lines: CRLF, and at most 998 characters. The SHOULD of 78 is not kept: the email
 # package folds a longer header right after its name ("Subject:" CRLF " text"), which
 # parsers, its own included, read back with a leading space.

@@ -377,7 +377,7 @@ def decide(
     key = department_key(department) if department is not None else None
     if department is not None and not key:
         raise UsageError(f"--department {department!r}: give a department name")
-    wh = loader.load(cfg, [period] if period else None)
+    wh = loader.load(cfg)  # every period: cost_spike needs the history
     problems = [p for p in wh.problems if not p.where.startswith("reviews/")]
     if problems:
         raise DataError(problems)

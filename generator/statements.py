@@ -588,16 +588,19 @@ def _environment(dirs: tuple[Path, ...], currency: Currency) -> jinja2.Environme
 
 
 @cache
-def _printer() -> tuple[Any, dict[str, Any]]:
-    """One WeasyPrint font configuration and image cache per process: rendering many
-    statements with them is faster and gives the same bytes."""
+def _printer(dirs: tuple[Path, ...], currency: Currency) -> tuple[Any, dict[str, Any], Any]:
+    """Per process: one WeasyPrint font configuration, image cache and parsed
+    ``statement.css`` (plain CSS, not a template). Rendering many statements with them is
+    faster and gives the same bytes."""
+    from weasyprint import CSS as Stylesheet
     from weasyprint.text.fonts import FontConfiguration
 
-    return FontConfiguration(), {}
+    fonts = FontConfiguration()
+    return fonts, {}, Stylesheet(string=stylesheet(_environment(dirs, currency)),
+                                 font_config=fonts)
 
 
 def stylesheet(env: jinja2.Environment) -> str:
-    """``statement.css`` as it is (not a template: CSS braces are not Jinja's)."""
     assert env.loader is not None
     return env.loader.get_source(env, CSS)[0]
 
@@ -612,13 +615,11 @@ def render(job: Job) -> Problem | None:
     try:
         text = env.get_template(MD_TEMPLATE).render(job.context)
         body = markdown.markdown(text, extensions=["tables"], extension_configs=MARKDOWN)
-        page = env.get_template(PDF_TEMPLATE).render(
-            job.context, body=Markup(body), css=Markup(stylesheet(env))
-        )
+        page = env.get_template(PDF_TEMPLATE).render(job.context, body=Markup(body))
     except Exception as exc:  # any error inside a template is the template's to fix
         return template_problem(exc, job.dirs)
-    fonts, images = _printer()
-    pdf = HTML(string=page).write_pdf(font_config=fonts, cache=images)
+    fonts, images, css = _printer(job.dirs, job.currency)
+    pdf = HTML(string=page).write_pdf(font_config=fonts, cache=images, stylesheets=[css])
     base = job.folder / job.name
     base.parent.mkdir(parents=True, exist_ok=True)
     base.with_name(base.name + ".md").write_text(text, encoding="utf-8")

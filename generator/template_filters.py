@@ -4,7 +4,10 @@ A template in the billing repo's ``site_templates/`` overrides the shipped one o
 name. Text from FOCUS files (and from ``data/``) is untrusted:
 
 - ``markdown_escape`` (the ``md`` filter) makes it plain text in Markdown *and* in the HTML
-  Markdown becomes: statements, the site, the pull-request billing diff;
+  Markdown becomes: statements, the site, the pull-request billing diff. The site's page
+  templates are rendered with ``finalize=markdown_value``, so every value they print is
+  escaped so; filters that build markup from trusted parts (``link``, ``period_name``) return
+  ``Markup``, which passes as it is;
 - ``*.html.j2``, ``*.svg.j2`` and ``*.xml.j2`` templates escape HTML automatically;
 - a CSV template rendered with ``finalize=csv_value`` escapes every value it prints: text is
   neutralized so a spreadsheet cannot run it as a formula, and quoted when it holds a comma,
@@ -14,18 +17,21 @@ name. Text from FOCUS files (and from ``data/``) is untrusted:
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 from .config import Config, Currency
 from .errors import Problem, at
-from .money import fixed, format_money
+from .money import exact, fixed, format_money
 from .scaffold import shipped_root
 
 DEFAULT_TEMPLATES = shipped_root() / "site_templates"  # in the package, or the checkout
@@ -105,12 +111,6 @@ _TEXT_ESCAPES = {
 }
 
 
-def month(period: str) -> str:
-    """``2026-10`` → ``October 2026``."""
-    year, number = period.split("-")
-    return date(int(year), int(number), 1).strftime("%B %Y")
-
-
 def markdown_escape(value: object) -> str:
     """Untrusted text as plain text in Markdown, on one line: no markup, HTML, cell breaks or
     @mentions."""
@@ -123,13 +123,75 @@ def markdown_escape(value: object) -> str:
     return " ".join(words)
 
 
+def md(value: object) -> Markup:
+    """The ``md`` filter: ``markdown_escape``, marked as finished markup."""
+    return Markup(markdown_escape(value))
+
+
+def markdown_value(value: Any) -> str:
+    """How a Markdown page template prints any value: escaped, unless a filter made it
+    markup (``Markup``)."""
+    return value if isinstance(value, Markup) else markdown_escape(value)
+
+
+@jinja2.pass_environment
+def compact_money(env: jinja2.Environment, value: Decimal) -> Markup:
+    """A chart axis label: ``$950``, ``$12k``, ``$1.5M``, ``-$3k``."""
+    currency: Currency = env.globals["currency"]  # type: ignore[assignment]
+    sign = "-" if value < 0 else ""
+    size = abs(Decimal(value))
+    for unit, suffix in ((Decimal(10**6), "M"), (Decimal(10**3), "k")):
+        if size >= unit:
+            shown = f"{size / unit:.1f}".removesuffix(".0")
+            return Markup(f"{sign}{currency.symbol}{shown}{suffix}")
+    return Markup(f"{sign}{currency.symbol}{size:.0f}")
+
+
+def exact_amount(value: Decimal | None) -> Markup:
+    """An exact amount, every decimal kept: ``2563.7664540874``."""
+    return Markup(exact(value))
+
+
+def link(text: Any, target: str) -> Markup:
+    """A Markdown link to a page or file the generator wrote (``target`` is URL-quoted)."""
+    return Markup(f"[{markdown_value(text)}]({quote(target, safe='/#@+-._~')})")
+
+
+def heading_id(value: str) -> Markup:
+    """An explicit heading ID (``{#2026-10}``) for a generator-made key."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+        raise ValueError(f"not a safe heading ID: {value!r}")
+    return Markup(f"{{#{value}}}")
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def period_name(period: str) -> Markup:
+    """``2026-10`` → ``October 2026``."""
+    year, month = period.split("-")
+    return Markup(f"{MONTHS[int(month) - 1]} {int(year)}")
+
+
+def period_short(period: str) -> Markup:
+    """``2026-10`` → ``Oct 2026``."""
+    year, month = period.split("-")
+    return Markup(f"{MONTHS[int(month) - 1][:3]} {int(year)}")
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "amount": amount,
     "money": money,
     "percent": percent,
     "long_date": long_date,
-    "month": month,
-    "md": markdown_escape,
+    "md": md,
+    "compact_money": compact_money,
+    "exact": exact_amount,
+    "link": link,
+    "heading_id": heading_id,
+    "period_name": period_name,
+    "period_short": period_short,
 }
 
 

@@ -66,6 +66,17 @@ def row(period: str = "2026-10", cost: str = "10.00", list_cost: str = "12.00",
             f"{tag if tag is not None else tags()}")
 
 
+def site_files(root: Path) -> None:
+    """The site's config, hand-written pages and templates, as the demo repo ships them."""
+    for name in ("mkdocs.yml", "docs", "site_templates"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("billing"),
+                            dirs_exist_ok=True)
+        elif src.is_file():
+            shutil.copy(src, root / name)
+
+
 @pytest.fixture
 def make_repo(tmp_path: Path) -> Callable[..., Path]:
     """``make_repo({"periods/2026-10/aws.csv": text, ...}, config=...)`` → repo root."""

@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import HEADER, row, tags
+from conftest import HEADER, row, site_files, tags
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -202,6 +202,39 @@ def test_send_passes_its_options_and_exits_1_when_some_failed(repo, monkeypatch)
     assert run("send", "--repo", repo).exit_code == 2  # -p is required
 
 
+def test_build_says_when_it_skips_the_site(repo):
+    built = run("build", "--repo", repo)
+    assert built.exit_code == 0, built.output
+    assert "note: site skipped: no mkdocs.yml in the repo" in built.output
+
+
+def test_serve_builds_then_runs_mkdocs_serve(repo, monkeypatch):
+    from generator import site
+
+    site_files(repo)
+    calls = []
+    monkeypatch.setattr(site, "serve", lambda cfg, addr: calls.append((cfg.root, addr)))
+    served = run("serve", "--repo", repo, "-a", "127.0.0.1:8123")
+    assert served.exit_code == 0, served.output
+    assert calls == [(repo.resolve(), "127.0.0.1:8123")]
+    assert (repo / "docs/billing/pis/ada@test.edu.md").is_file()
+    assert (repo / "build/site/index.html").is_file()
+
+
+def test_serve_needs_a_site(repo):
+    served = run("serve", "--repo", repo)
+    assert served.exit_code == 1
+    assert "no MkDocs config" in served.output
+
+
+def test_serve_refuses_bad_data(repo):
+    site_files(repo)
+    (repo / "periods/2026-10/aws.csv").write_text(HEADER + "\n2026-10-01,x,oops\n")
+    served = run("serve", "--repo", repo)
+    assert served.exit_code == 1
+    assert "periods/2026-10/aws.csv" in served.output
+
+
 def test_convert_commands_write_focus_into_the_period(demo_repo):
     from pathlib import Path
 
@@ -239,3 +272,22 @@ def test_send_refuses_pending_charges_and_generate_refuses_a_dry_run_send(repo):
     assert "send -p 2026-10 --dry-run" in both.output
     assert run("send", "-p", "2026-13", "--repo", repo).exit_code == 2
 
+
+
+def test_build_one_period_uses_the_history_and_writes_only_that_period(make_repo):
+    def month(period, cost):
+        return f"{HEADER}\n{row(period=period, cost=cost)}\n"
+
+    repo = make_repo({
+        "periods/2026-09/aws.csv": month("2026-09", "100"),
+        "periods/2026-10/aws.csv": month("2026-10", "1000"),  # a spike against September
+    })
+    built = run("build", "-p", "2026-10", "--repo", repo)
+    assert built.exit_code == 0, built.output
+    assert "site skipped" in built.output
+    # With September's history the October charge is a cost spike, held for review: no
+    # statement for it (a build that loaded October alone would have billed it).
+    assert (repo / "build/statements/2026-10").is_dir()
+    assert not list((repo / "build/statements/2026-10").rglob("*.pdf"))
+    assert not (repo / "build/statements/2026-09").exists()
+    assert run("build", "-p", "2027-01", "--repo", repo).exit_code == 2

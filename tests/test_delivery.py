@@ -142,7 +142,7 @@ def email_config(port: int | None, **smtp: Any) -> str:
     section: dict[str, Any] = {
         "from": "Research Computing Billing <billing@test.edu>",
         "reply_to": "help@test.edu",
-        "subject": "{{ organization.name }}: statement for {{ period | month }}",
+        "subject": "{{ organization.name }}: statement for {{ period | period_name }}",
         "site_url": "https://billing.test.edu/",
     }
     if port is not None:
@@ -618,7 +618,7 @@ def test_a_broken_template_in_the_repo_is_reported_with_its_line_and_nothing_is_
         "template"]
     (root / "site_templates" / "email.txt.j2").unlink()
     config = root / "data" / "config.yaml"
-    config.write_text(config.read_text().replace("{{ period | month }}", "{{ perod }}"))
+    config.write_text(config.read_text().replace("{{ period | period_name }}", "{{ perod }}"))
     with pytest.raises(DataError, match=r"data/config.yaml: email.subject: 'perod' is undefined"):
         run(root, statements)
     assert box.messages == []
@@ -639,9 +639,10 @@ def test_an_organization_without_contact_renders_without_it(
 def test_a_long_subject_stays_on_one_line_and_reads_back_exactly(
     make_repo: Callable[..., Path]
 ) -> None:
-    subject = "{{ organization.name }}: your research computing statement for {{ period | month }}"
+    subject = ("{{ organization.name }}: your research computing statement for "
+               "{{ period | period_name }}")
     config = email_config(None).replace(
-        "subject: '{{ organization.name }}: statement for {{ period | month }}'",
+        "subject: '{{ organization.name }}: statement for {{ period | period_name }}'",
         f"subject: '{subject}'")
     root = make_repo({"periods/2026-10/aws.csv": AWS}, config=config)
     report, _ = run(root, only=["bob@test.edu"])

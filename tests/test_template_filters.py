@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 import markdown
 import pytest
+from markupsafe import Markup
 
 from generator.config import Currency, load_config
 from generator.template_filters import (
@@ -20,8 +21,11 @@ from generator.template_filters import (
     csv_quote,
     csv_value,
     environment,
+    heading_id,
+    link,
     long_date,
     markdown_escape,
+    markdown_value,
     neutralize,
     percent,
     template_dirs,
@@ -152,3 +156,37 @@ def test_template_problem_names_file_and_line_of_a_syntax_error(tmp_path: Path) 
     problem = template_problem(exc.value, (folder,))
     assert problem.where.startswith("site_templates/s.md.j2:")
     assert "endfor" in problem.message
+
+
+def test_markdown_value_escapes_all_but_markup():
+    assert markdown_value("<b>x</b> | *y*") == markdown_escape("<b>x</b> | *y*")
+    assert markdown_value(Markup("**x**")) == "**x**"
+    assert markdown_value(None) == ""
+
+
+def test_link_escapes_the_text_and_quotes_the_target():
+    assert link("a_b", "pis/ada@test.edu.md#2026-10") == (
+        "[a&#95;b](pis/ada@test.edu.md#2026-10)")
+    assert link("x", "a b(c).md") == "[x](a%20b%28c%29.md)"
+    html = markdown.markdown(link("[x](javascript:alert(1))", "p.md"))
+    assert html.count("<a ") == 1 and "javascript" not in html.split('href="')[1][:12]
+
+
+def test_site_filters_in_a_markdown_template(make_repo):
+    cfg = load_config(make_repo())
+    env = environment(template_dirs(cfg), cfg.currency, finalize=markdown_value)
+    template = env.from_string(
+        "{{ a | money }} {{ b | exact }} {{ c | compact_money }} {{ d | compact_money }} "
+        "{{ e | compact_money }} {{ p | period_name }} {{ p | period_short }} {{ t }} "
+        "{{ t | md }}")
+    text = template.render(a=Decimal("-1234.505"), b=Decimal("2563.7664540874"),
+                           c=Decimal("1500000"), d=Decimal("-3000"), e=Decimal("950"),
+                           p="2026-01", t="a_b")
+    assert text == ("-$1,234.51 2563.7664540874 $1.5M -$3k $950 January 2026 Jan 2026 "
+                    "a&#95;b a&#95;b")  # md then finalize: escaped once
+
+
+def test_heading_id_only_for_safe_keys():
+    assert heading_id("2026-10") == "{#2026-10}"
+    with pytest.raises(ValueError):
+        heading_id("x} <b>")

@@ -1,0 +1,12 @@
+-- Each period's billed totals per source: sums of rounded statement lines.
+SELECT
+    period,
+    source,
+    sum(charges) AS charges,
+    sum(list_cost) AS list_cost,
+    sum(list_cost - contracted_cost) AS discount,
+    sum(contracted_cost - charged) AS subsidy,
+    sum(charged) AS charged
+FROM statement_lines
+GROUP BY ALL
+ORDER BY period, source;
