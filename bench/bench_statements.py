@@ -23,7 +23,6 @@ import argparse
 import io
 import os
 import random
-import resource
 import shutil
 import statistics
 import sys
@@ -124,6 +123,19 @@ def loadavg() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def workers_cpu() -> float:
+    """User CPU time of the finished render workers. They are children of the forkserver
+    (``statements.render_all``), which reaps them, so their time is in the forkserver's
+    ``cutime`` (/proc/PID/stat field 16), not in this process's RUSAGE_CHILDREN."""
+    from multiprocessing import forkserver
+
+    pid = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[16 - 3]) / os.sysconf("SC_CLK_TCK")
+
+
 def statement_html(job: Job) -> str:
     """The HTML WeasyPrint prints for ``job``, stylesheet inline: a page as a plain
     WeasyPrint user would hand it over."""
@@ -217,14 +229,14 @@ def main() -> None:
         # 1. write_statements, as build runs it.
         print(f"load average before: {loadavg()}")
         wall, cpu = clock()
-        workers_cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        before = workers_cpu()
         statements = write_statements(wh, [PERIODS[-1]])
         ours_wall, ours_cpu = time.perf_counter() - wall, time.process_time() - cpu
-        workers_cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - workers_cpu
+        worker_seconds = workers_cpu() - before
         pages = [len(pypdf.PdfReader(s.pdf_path).pages) for s in statements]
         rate = len(statements) / ours_wall
         print(f"write_statements: {len(statements)} statements in {ours_wall:.2f} s wall "
-              f"= {rate:.2f} statements/s; CPU {ours_cpu:.2f} s here + {workers_cpu:.2f} s in "
+              f"= {rate:.2f} statements/s; CPU {ours_cpu:.2f} s here + {worker_seconds:.2f} s in "
               f"{os.cpu_count()} workers; pages: {pages.count(1)} of one page, most {max(pages)}")
         print(f"load average after: {loadavg()}")
 

@@ -21,6 +21,7 @@ import calendar
 import csv
 import hashlib
 import io
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -555,8 +556,11 @@ def render_all(jobs: list[Job]) -> list[Problem]:
     """Render every job across the cores; stop at the first problem (a template error is the
     same for every statement).
 
-    The first statement is rendered here: that loads WeasyPrint, the fonts and the
-    templates once, and the worker processes forked after it start with them loaded.
+    The first statement is rendered here, so a template error shows before any worker
+    starts. Workers come from a fresh forkserver process that has imported this module and
+    WeasyPrint, not from a fork of this process: a fork of a process running threads
+    (DuckDB's own; a test's SMTP server) with WeasyPrint's native libraries in use now and
+    then gave a worker a segmentation fault.
     """
     if not jobs:
         return []
@@ -571,7 +575,9 @@ def render_all(jobs: list[Job]) -> list[Problem]:
             if problem:
                 return [problem]
         return []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["generator.statements", "weasyprint"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures: list[Future[Problem | None]] = [pool.submit(render, job) for job in rest]
         names = {id(f): job.name for f, job in zip(futures, rest, strict=True)}
         for future in progress(futures, "Rendering statements", lambda f: names[id(f)]):
