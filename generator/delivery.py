@@ -280,6 +280,12 @@ def read_log(cfg: Config, period: str) -> list[Delivery]:
                 shown, f"deliveries[{i}].status: {entry['status']!r}; use one of "
                        f"{', '.join(STATUSES)}"
             ))
+        if isinstance(entry.get("sent_at"), str):
+            try:
+                datetime.fromisoformat(entry["sent_at"])
+            except ValueError:
+                problems.append(Problem(shown, f"deliveries[{i}].sent_at: {entry['sent_at']!r}"
+                                               " is not a time like 2026-11-03T09:12:44+00:00"))
     if problems:
         raise DataError(problems)
     return [
@@ -424,9 +430,9 @@ def templates(cfg: Config, s: Settings) -> Templates:
 
 def render(cfg: Config, s: Settings, t: Templates, period: str, mail: Mail,
            costs: dict[tuple[str, str], dict[str, Decimal]],
-           pending: dict[str, Any] | None, now: datetime) -> EmailMessage:
+           pending: dict[str, Any] | None, pi_url: str | None, now: datetime) -> EmailMessage:
     """The message for ``mail``: headers, text and HTML bodies, statements attached."""
-    context = email_context(cfg, s, period, mail, costs, pending)
+    context = email_context(cfg, period, mail, costs, pending, pi_url)
     try:
         subject = " ".join(t.subject.render(context).split())
     except jinja2.TemplateError as exc:
@@ -453,9 +459,9 @@ def render(cfg: Config, s: Settings, t: Templates, period: str, mail: Mail,
     return message
 
 
-def email_context(cfg: Config, s: Settings, period: str, mail: Mail,
+def email_context(cfg: Config, period: str, mail: Mail,
                   costs: dict[tuple[str, str], dict[str, Decimal]],
-                  pending: dict[str, Any] | None) -> EmailContext:
+                  pending: dict[str, Any] | None, pi_url: str | None) -> EmailContext:
     zero = {"list_cost": Decimal(0), "discount": Decimal(0), "subsidy": Decimal(0)}
     projects: list[ProjectContext] = []
     for st in mail.statements:
@@ -473,7 +479,6 @@ def email_context(cfg: Config, s: Settings, period: str, mail: Mail,
             due=st.total_due,
             attachment=f"statement-{period}-{slug(st.project_id)}.pdf",
         ))
-    site = (s.site_url or "").rstrip("/")
     return EmailContext(
         organization={"name": "", "contact": None, "address": None, **cfg.organization},
         period=period,
@@ -483,7 +488,7 @@ def email_context(cfg: Config, s: Settings, period: str, mail: Mail,
         total_due=sum((p["due"] for p in projects), Decimal(0)),
         total_subsidy=sum((p["subsidy"] for p in projects), Decimal(0)),
         pending=pending,
-        pi_url=f"{site}/billing/pis/{slug(mail.pi_email)}/" if site else None,
+        pi_url=pi_url,
     )
 
 
@@ -552,12 +557,15 @@ def send(
     compiled = templates(cfg, s)
     costs = _cost_map(wh.query("pi_costs", pi_email=None, period=period))
     pending = {r["pi_email"]: r for r in wh.query("pi_pending", pi_email=None, period=period)}
+    pages = pi_pages(wh) if s.site_url else {}
     now = datetime.now(UTC)
     for mail in report.due:
         attach(mail)
         if not mail.bad_address:
+            url = f"{s.site_url.rstrip('/')}/billing/pis/{pages[mail.pi_email]}/" \
+                if s.site_url else None
             mail.message = render(cfg, s, compiled, period, mail, costs,
-                                  pending.get(mail.pi_email), now)
+                                  pending.get(mail.pi_email), url, now)
     if s.smtp is None or dry_run:
         for mail in report.due:
             if mail.bad_address:
@@ -616,6 +624,14 @@ def write_eml(cfg: Config, period: str, mails: Sequence[Mail]) -> list[Path]:
         names.append(name)
     replace_dir(staged, final)
     return [final / name for name in names]
+
+
+def pi_pages(wh: Warehouse) -> dict[str | None, str]:
+    """Each PI's page name on the site (billing/pis/<name>/), named as the site names them:
+    ``site.page_names`` over the PIs of every statement (``SitePages``)."""
+    from .site import page_names  # here: site imports this module for the period page
+
+    return page_names(r["pi_email"] for r in wh.query("site_project_periods"))
 
 
 def _cost_map(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Decimal]]:

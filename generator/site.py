@@ -32,6 +32,7 @@ import jinja2
 
 from . import charts
 from .config import Config
+from .delivery import latest, read_log
 from .errors import DataError, Problem
 from .files import replace_dir, slug, staging_dir
 from .loader import Warehouse
@@ -101,6 +102,7 @@ class PeriodContext(TypedDict):
     reconciliation: dict[str, Any]
     pending: list[dict[str, Any]]
     largest: list[dict[str, Any]]
+    emailed: list[dict[str, Any]]  # per PI billed: pi, status (None: not sent), sent_at
 
 
 class PiContext(TypedDict):
@@ -242,6 +244,17 @@ class SitePages:
                 "department": person.department if person else None,
                 "page": f"pis/{self.pi_names[email]}.md"}
 
+    def emailed(self, period: str, pis: set[str | None]) -> list[dict[str, Any]]:
+        """Who was emailed the period's statements, and when: each billed PI's latest entry
+        in periods/YYYY-MM/deliveries.yaml (written by ``send``)."""
+        sent = latest(read_log(self.cfg, period))
+        rows = []
+        for email in sorted(pis, key=lambda e: self.cfg.person_name(e).lower()):
+            entry = sent.get((email or "").lower())
+            rows.append({"pi": self.pi_ref(email), "status": entry.status if entry else None,
+                         "sent_at": entry.sent_at if entry else None})
+        return rows
+
     def project_ref(self, project_id: str | None) -> dict[str, Any]:
         project = self.cfg.projects.get(project_id or "")
         return {"id": project_id, "name": project.name if project else None,
@@ -294,6 +307,7 @@ class SitePages:
                 "largest": [{**r, "pi": self.pi_ref(r["pi_email"]),
                              "project": self.project_ref(r["project_id"])}
                             for r in largest[:LARGEST_PROJECTS]],
+                "emailed": self.emailed(period, {r["pi_email"] for r in rows}),
             }
             pages[f"periods/{period}.md"] = self.template("period").render(context)
             index.append({"period": period, "totals": self.by_period[period],

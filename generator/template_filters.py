@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,12 @@ def percent(value: Decimal | None, places: int = 1) -> str:
 def long_date(value: date) -> str:
     """``31 August 2027``."""
     return f"{value.day} {value:%B %Y}"
+
+
+def utc_time(value: str) -> str:
+    """An ISO 8601 time, ``2026-11-03T09:12:44+00:00`` → ``3 November 2026, 09:12`` (UTC)."""
+    when = datetime.fromisoformat(value).astimezone(UTC)
+    return f"{long_date(when.date())}, {when:%H:%M}"
 
 
 # HTML's special characters, and those that mean something to Markdown (or to a common
@@ -185,6 +191,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "money": money,
     "percent": percent,
     "long_date": long_date,
+    "utc_time": utc_time,
     "md": md,
     "compact_money": compact_money,
     "exact": exact_amount,

@@ -624,6 +624,27 @@ def test_a_broken_template_in_the_repo_is_reported_with_its_line_and_nothing_is_
     assert box.messages == []
 
 
+def test_the_link_to_the_pi_page_is_the_page_the_site_writes(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    from generator.site import generate_pages
+
+    # Two PIs whose emails slug alike: the site gives each page a hashed name.
+    aws = AWS + "".join(row(cost="1.00", tag=tags(pi, "p7"), resource=f"i-{n}") + "\n"
+                        for n, pi in enumerate(("a!b@test.edu", "a-b@test.edu")))
+    root = make_repo({"periods/2026-10/aws.csv": aws}, config=email_config(None))
+    report, statements = run(root, only=["a!b@test.edu", "ada@test.edu"])
+    generate_pages(loader.load(load_config(root)), tmp_path / "billing", statements)
+    pages = []
+    for eml in report.written:
+        body = BytesParser(policy=default).parsebytes(eml.read_bytes())
+        link = next(line for line in body.get_body(("plain",)).get_content().splitlines()
+                    if line.startswith("Your costs by month and project: "))
+        pages.append(link.rsplit("/billing/pis/", 1)[1].rstrip("/"))
+        assert (tmp_path / "billing" / "pis" / f"{pages[-1]}.md").is_file(), link
+    assert pages[0].startswith("a-b@test.edu-") and pages[1] == "ada@test.edu"  # hashed, bare
+
+
 def test_an_organization_without_contact_renders_without_it(
     make_repo: Callable[..., Path]
 ) -> None:
@@ -715,13 +736,16 @@ def test_a_damaged_log_is_reported_with_its_file_and_key(
 ) -> None:
     root, statements = repo(None)
     (root / "periods" / PERIOD / "deliveries.yaml").write_text(
-        "deliveries:\n  - recipient: ada@test.edu\n    status: delivered\n")
+        "deliveries:\n  - recipient: ada@test.edu\n    status: delivered\n"
+        "    sent_at: 'yesterday'\n")
     with pytest.raises(DataError) as exc:
         delivery.read_log(load_config(root), PERIOD)
     assert [str(p) for p in exc.value.problems] == [
         "periods/2026-10/deliveries.yaml: deliveries[0].message_id: required",
         "periods/2026-10/deliveries.yaml: deliveries[0].status: 'delivered'; use one of "
         "sending, sent, failed, unconfirmed",
+        "periods/2026-10/deliveries.yaml: deliveries[0].sent_at: 'yesterday' is not a time "
+        "like 2026-11-03T09:12:44+00:00",
     ]
 
 

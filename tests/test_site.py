@@ -17,6 +17,7 @@ from xml.etree.ElementTree import Element
 
 import pytest
 import tinyhtml5
+import yaml
 from conftest import CONFIG, HEADER, ROOT, row, site_files, tags
 
 from generator import build, loader, site
@@ -43,6 +44,15 @@ def write_repo(root: Path) -> Path:
               by: tester
             """,
     }
+    # What `send` logged for September: two PIs emailed, one failed. October: nothing yet.
+    files["periods/2026-09/deliveries.yaml"] = yaml.safe_dump({"deliveries": [
+        {"recipient": "ada@test.edu", "status": "sent", "message_id": "<a@test.edu>",
+         "sent_at": "2026-10-03T09:12:44+00:00"},
+        {"recipient": "bob@test.edu", "status": "failed", "message_id": "<b@test.edu>",
+         "sent_at": "2026-10-03T09:12:45+00:00", "error": "RCPT TO: 550 no such user"},
+        {"recipient": IMG_EMAIL, "status": "sent", "message_id": "<c@test.edu>",
+         "sent_at": "2026-10-03T11:12:46+02:00"},
+    ]})
     for period in PERIODS:
         files[f"periods/{period}/aws.csv"] = "\n".join([
             HEADER,
@@ -236,6 +246,20 @@ def test_home_and_period_totals_are_sums_of_rounded_lines(built: Built):
     sept = {r[0]: r for r in table_after(built.html("billing/periods/2026-09"),
                                          "Reconciliation")[1:]}
     assert sept["Rejected"][1] == "1"
+
+
+def test_period_page_says_who_was_emailed_the_statements_and_when(built: Built):
+    sept = built.html("billing/periods/2026-09")
+    assert table_after(sept, "Statements emailed") == [
+        ["PI", "Email", "When (UTC)"],
+        [IMG_EMAIL, "Sent", "3 October 2026, 09:12"],  # +02:00 shown in UTC; name as text
+        ["Ada Lovelace", "Sent", "3 October 2026, 09:12"],
+        ["bob@test.edu", "Failed, to be sent again", "3 October 2026, 09:12"],
+    ]
+    assert "2 of 3 PIs have been emailed this period's statements." in text(sept)
+    assert "550" not in text(sept)  # the server's reply is for the admin (`show`)
+    octo = built.html("billing/periods/2026-10")
+    assert "This period's statements have not been emailed yet." in text(octo)
 
 
 def test_project_page_shows_each_period_statement(built: Built):
