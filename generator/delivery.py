@@ -532,8 +532,31 @@ def send(
     s = settings(cfg)
     if not allow_pending:
         refuse_pending(cfg, period, wh.reconciliation())
+    live = s.smtp is not None and not dry_run
+    # A real send holds the period's lock from reading the log to its last write: a second
+    # run that read the log while this one sends would send the same statements again.
+    with _lock(cfg, period) if live else contextlib.nullcontext():
+        log = read_log(cfg, period)
+        report = prepare(wh, s, period, statements, log, dry_run, only, resend)
+        if not live:
+            for mail in report.due:
+                if mail.bad_address:
+                    report.failed.append(Delivery(mail.pi_email, "failed", mail.message_id,
+                                                  mail.files, error=mail.bad_address))
+            report.written = write_eml(cfg, period, [m for m in report.due if m.message])
+            return report
+        assert s.smtp is not None
+        with smtp.Client(s.smtp, retry_seconds, sleep) as client:
+            deliver(cfg, s, period, client, log, report)
+    return report
+
+
+def prepare(wh: Warehouse, s: Settings, period: str, statements: Sequence[Statement],
+            log: Sequence[Delivery], dry_run: bool, only: Sequence[str],
+            resend: bool) -> Report:
+    """Who is due a message (against ``log``), and every due message rendered."""
+    cfg = wh.cfg
     only = [o.strip().lower() for o in only]
-    log = read_log(cfg, period)
     mails = plan(cfg, period, statements, log)
     unknown = sorted(set(only) - {m.pi_email for m in mails})
     if unknown:
@@ -566,15 +589,6 @@ def send(
                 if s.site_url else None
             mail.message = render(cfg, s, compiled, period, mail, costs,
                                   pending.get(mail.pi_email), url, now)
-    if s.smtp is None or dry_run:
-        for mail in report.due:
-            if mail.bad_address:
-                report.failed.append(Delivery(mail.pi_email, "failed", mail.message_id,
-                                              mail.files, error=mail.bad_address))
-        report.written = write_eml(cfg, period, [m for m in report.due if m.message])
-        return report
-    with _lock(cfg, period), smtp.Client(s.smtp, retry_seconds, sleep) as client:
-        deliver(cfg, s, period, client, log, report)
     return report
 
 

@@ -8,6 +8,7 @@ after some messages, or take a message and drop the connection before replying.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import shutil
 import socket
 import ssl
@@ -479,6 +480,37 @@ def test_only_sends_to_the_named_pis_and_resend_with_only_sends_again(
     assert len(box.to("dee@test.edu")) == 2 and len(box.messages) == 5
     with pytest.raises(UsageError, match="no statement for zed@test.edu in 2026-10"):
         run(root, statements, only=["zed@test.edu"])
+
+
+def test_a_send_holds_the_period_lock_from_reading_the_log_and_a_second_one_stops(
+    smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    box, port = smtp_server()
+    root, statements = repo(port)
+    lock = root / "build" / "emails" / f".{PERIOD}.lock"
+    held_while_reading: list[bool] = []
+    read_log = delivery.read_log
+
+    def reading(cfg: Any, period: str) -> list[delivery.Delivery]:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with lock.open("w") as fh:  # another open file: flock conflicts if the send holds it
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held_while_reading.append(False)
+            except BlockingIOError:
+                held_while_reading.append(True)
+        return read_log(cfg, period)
+
+    monkeypatch.setattr(delivery, "read_log", reading)
+    run(root, statements)
+    assert held_while_reading == [True] and len(box.messages) == 4
+
+    with lock.open("w") as fh:  # a send that is still running
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(UsageError, match="another `send` for 2026-10 is running"):
+            run(root, statements, resend=True, only=["ada@test.edu"])
+    assert len(box.messages) == 4
 
 
 def test_pending_charges_refuse_the_send_unless_allowed(
