@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
 
     repo = args.workdir / f"repo-{args.rows}"
-    csv = repo / "periods/2026-10/bench.csv"
+    csv = repo / "periods/2026-10/aws.csv"
     if not csv.exists():
         (repo / "data").mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "data/config.yaml", repo / "data/config.yaml")

@@ -82,7 +82,7 @@ def main() -> None:
         config = (ROOT / "data/config.yaml").read_text()
         (repo / "data/config.yaml").write_text(
             config + f"  smtp: {{host: 127.0.0.1, port: {port}, security: none}}\n")
-        csv = repo / "periods" / PERIOD / "bench.csv"
+        csv = repo / "periods" / PERIOD / "aws.csv"
         csv.parent.mkdir(parents=True)
         generate(csv, args.rows, args.pis, args.projects, PERIOD, 1, 0.0)
         wh = loader.load(load_config(repo))

@@ -46,7 +46,7 @@ def main() -> None:
         shutil.rmtree(repo)
     (repo / "data").mkdir(parents=True)
     shutil.copy(ROOT / "data/config.yaml", repo / "data/config.yaml")
-    csv = repo / "periods/2026-10/bench.csv"
+    csv = repo / "periods/2026-10/aws.csv"
     csv.parent.mkdir(parents=True)
     subprocess.run([sys.executable, str(HERE / "make_focus.py"), str(csv), "--rows",
                     str(args.rows), "--pis", "300", "--projects", "800", "--period", "2026-10",
