@@ -244,9 +244,12 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
     for period in periods:
         decisions, found = read_decisions(cfg, period)
         problems += found
+        # PI of every charge the decisions name (not of every charge: a period has millions).
         known: dict[str, str | None] = dict(
             con.execute(
-                "SELECT charge_id, pi_email FROM normalized WHERE period = ?", [period]
+                "SELECT charge_id, pi_email FROM normalized "
+                "WHERE period = ? AND charge_id IN (SELECT unnest(?))",
+                [period, sorted({charge_id for d in decisions for charge_id, _ in d.ids})],
             ).fetchall()
         )
         for d in decisions:
@@ -264,7 +267,9 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
                         )
                     )
             if d.match is not None:
-                matched = matching(con, period, d.match)
+                selected = matching(con, period, d.match)
+                known.update(selected)
+                matched = list(selected)
                 if d.department is not None:  # a department's match selects its own charges
                     matched = [
                         m for m in matched
@@ -315,13 +320,15 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
     return problems
 
 
-def matching(con: duckdb.DuckDBPyConnection, period: str, selector: dict[str, str]) -> list[str]:
-    """Charge IDs of ``period`` selected by a match selector (exact or glob)."""
+def matching(
+    con: duckdb.DuckDBPyConnection, period: str, selector: dict[str, str]
+) -> dict[str, str | None]:
+    """Charges of ``period`` selected by a match selector (exact or glob), with their PI."""
     params: dict[str, Any] = {key: selector.get(key) for key in MATCH_KEYS}
     if params["pi"]:
         params["pi"] = params["pi"].lower()
     params["period"] = period
-    return [row["charge_id"] for row in sql.query(con, "match", params)]
+    return {row["charge_id"]: row["pi_email"] for row in sql.query(con, "match", params)}
 
 
 def append_decision(

@@ -1,5 +1,5 @@
 -- Charges of one period selected by a review `match` (each field exact or a glob).
-SELECT n.charge_id
+SELECT n.charge_id, n.pi_email
 FROM normalized n
 LEFT JOIN (
     SELECT charge_id, list(flag) AS flags FROM flags GROUP BY charge_id
