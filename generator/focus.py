@@ -142,36 +142,32 @@ def _typed(name: str, raw: str) -> str:
     return f"coalesce(TRY_CAST({raw} AS {kind}), TRY_CAST(trim({raw}) AS {kind}))"
 
 
-def _bad(name: str, raw: str, required: tuple[str, ...]) -> str | None:
-    """SQL true when the raw text of column ``name`` is not acceptable."""
+def _bad(name: str, raw: str, typed: str, required: tuple[str, ...]) -> str | None:
+    """SQL true when the raw text of column ``name`` is not acceptable (``typed``: its value)."""
     checks = [f"{raw} IS NULL"] if name in required else []
     if name in DECIMAL_COLUMNS:
         checks.append(
-            f"({raw} IS NOT NULL AND ({_typed(name, raw)} IS NULL "
+            f"({raw} IS NOT NULL AND ({typed} IS NULL "
             f"OR ((length({raw}) > 19 OR {raw} ILIKE '%e%') AND too_precise({raw}))))"
         )
     elif name in TIMESTAMP_COLUMNS:
-        checks.append(f"({raw} IS NOT NULL AND {_typed(name, raw)} IS NULL)")
+        checks.append(f"({raw} IS NOT NULL AND {typed} IS NULL)")
     return " OR ".join(checks) or None
 
 
-def _canonical(name: str, raw: str) -> str:
-    """The text a value contributes to the charge ID.
-
-    Dates count as instants (``2026-10-01`` and ``2026-10-01T00:00:00Z`` are equal); numbers
-    and text as written, so re-ingesting an export keeps its IDs.
-    """
-    if name in TIMESTAMP_COLUMNS:
-        return f"CAST(epoch_us({_typed(name, raw)}) AS VARCHAR)"
-    return raw
-
-
 def _append_sql(columns: list[str], scan: str, required: tuple[str, ...]) -> str:
-    present = set(columns)
+    """One pass over the file: raw text, then typed values, then the row as stored.
+
+    Each value is typed once, in its own projection, and the checks and the charge ID read
+    that result. Rows keep the file's order (their ``rowid`` gives the row number).
+    """
     raw = {c: quote("raw:" + c) for c in columns}
-    inner = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {raw[c]}" for c in columns)
-    typed = ", ".join(
-        f"{_typed(c, raw[c])} AS {quote(c)}" if c in present else f"NULL AS {quote(c)}"
+    converted = [c for c in columns if c in DECIMAL_COLUMNS or c in TIMESTAMP_COLUMNS]
+    typed = {c: quote("typed:" + c) if c in converted else raw[c] for c in columns}
+    texts = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {raw[c]}" for c in columns)
+    conversions = ", ".join(f"{_typed(c, raw[c])} AS {typed[c]}" for c in converted) or "NULL"
+    stored = ", ".join(
+        f"{typed[c]} AS {quote(c)}" if c in raw else f"NULL AS {quote(c)}"
         for c in KNOWN_COLUMNS
     )
     extras = sorted(c for c in columns if c not in KNOWN_COLUMNS)
@@ -181,22 +177,23 @@ def _append_sql(columns: list[str], scan: str, required: tuple[str, ...]) -> str
         else "NULL"
     )
     # Every non-null value as name=value, names sorted: IDs do not depend on column order,
-    # file name or absent optional columns.
+    # file name or absent optional columns. Dates count as instants (2026-10-01 and
+    # 2026-10-01T00:00:00Z are equal); numbers and text as written, so re-ingesting an
+    # export keeps its IDs.
     content = "concat_ws(chr(31), " + ", ".join(
-        f"{quote_literal(c + '=')} || {_canonical(c, raw[c])}" for c in sorted(columns)
+        quote_literal(c + "=") + " || "
+        + (f"CAST(epoch_us({typed[c]}) AS VARCHAR)" if c in TIMESTAMP_COLUMNS else raw[c])
+        for c in sorted(columns)
     ) + ")"
-    bad = " OR ".join(b for c in columns if (b := _bad(c, raw[c], required))) or "false"
-    checked = [c for c in columns if _bad(c, raw[c], required)]
-    keep = (
-        "to_json(struct_pack(" + ", ".join(f"{quote(c)} := {raw[c]}" for c in checked) + "))"
-    )
+    checks = {c: b for c in columns if (b := _bad(c, raw[c], typed[c], required))}
+    keep = "to_json(struct_pack(" + ", ".join(f"{quote(c)} := {raw[c]}" for c in checks) + "))"
+    bad = f"CASE WHEN {' OR '.join(checks.values())} THEN {keep} END" if checks else "NULL"
     return (
         "INSERT INTO raw_charges "
-        "SELECT $period, $source, $file, _row, sha256($source || chr(31) || content), "
-        f"hash(content), {', '.join(quote(c) for c in KNOWN_COLUMNS)}, extra, bad_raw FROM ("
-        f"SELECT _row, {content} AS content, {typed}, {extra} AS extra, "
-        f"CASE WHEN {bad} THEN {keep} END AS bad_raw "
-        f"FROM (SELECT {inner}, ordinality AS _row FROM {scan} WITH ORDINALITY))"
+        "SELECT $period, $source, $file, sha256($source || chr(31) || content), hash(content), "
+        f"{', '.join(quote(c) for c in KNOWN_COLUMNS)}, extra, bad_raw FROM ("
+        f"SELECT {content} AS content, {stored}, {extra} AS extra, {bad} AS bad_raw "
+        f"FROM (SELECT *, {conversions} FROM (SELECT {texts} FROM {scan})))"
     )
 
 
@@ -288,7 +285,7 @@ def _value_problems(
     checks = []
     for name in columns:
         value = f"bad_raw->>{quote_literal(name)}"
-        condition = _bad(name, value, required)
+        condition = _bad(name, value, _typed(name, value), required)
         if condition:
             checks.append(
                 f"SELECT row_number, {quote_literal(name)} AS col, {value} AS val FROM bad "
@@ -297,8 +294,8 @@ def _value_problems(
     if not checks:
         return []
     rows = con.execute(
-        "WITH bad AS (SELECT row_number, bad_raw FROM raw_charges "
-        "WHERE file = $file AND bad_raw IS NOT NULL) "
+        "WITH bad AS (SELECT rowid - (SELECT min(rowid) FROM raw_charges WHERE file = $file) + 1"
+        " AS row_number, bad_raw FROM raw_charges WHERE file = $file AND bad_raw IS NOT NULL) "
         f"SELECT * FROM ({' UNION ALL '.join(checks)}) ORDER BY row_number, col "
         f"LIMIT {MAX_PROBLEMS_PER_FILE + 1}",
         {"file": f.shown},

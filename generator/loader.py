@@ -122,7 +122,7 @@ def create_tables(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         columns.append(f"{sql.quote(name)} {kind}")
     con.execute(
         "CREATE OR REPLACE TABLE raw_charges (period VARCHAR, source VARCHAR, file VARCHAR, "
-        "row_number BIGINT, charge_base VARCHAR, content_key UBIGINT, "
+        "charge_base VARCHAR, content_key UBIGINT, "
         + ", ".join(columns)
         + ", extra JSON, bad_raw JSON)"
     )

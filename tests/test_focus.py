@@ -146,6 +146,28 @@ def test_line_numbers_count_quoted_newlines(make_repo):
     ]
 
 
+def test_row_numbers_hold_in_a_file_read_in_parallel(make_repo):
+    # 200,000 rows (~40 MB) are parsed by several DuckDB threads; rows keep the file's order,
+    # so both the bad values' lines and every charge's row number are right.
+    lines = [row(cost=f"{i}.25", resource=f"i-{i}") for i in range(1, 200_001)]
+    lines[149_999] = lines[149_999].replace("150000.25", "oops", 1)
+    lines[199_998] = lines[199_998].replace("199999.25", "$5", 1)
+    root = make_repo({"periods/2026-10/aws.csv": HEADER + "\n" + "\n".join(lines) + "\n"})
+    found = problems(root)
+    assert [p.split(": ")[0] for p in found] == [
+        "periods/2026-10/aws.csv:150001", "periods/2026-10/aws.csv:200000"
+    ], found
+    lines[149_999] = row(cost="150000.25", resource="i-150000")
+    lines[199_998] = row(cost="199999.25", resource="i-199999")
+    (root / "periods/2026-10/aws.csv").write_text(HEADER + "\n" + "\n".join(lines) + "\n")
+    wh = load(load_config(root))
+    assert wh.problems == []
+    wrong = wh.con.execute(
+        "SELECT count(*) FROM charges WHERE resource_id <> 'i-' || row_number"
+    ).fetchone()
+    assert wrong == (0,)
+
+
 def test_every_bad_value_is_reported_in_one_run(make_repo):
     text = f"{HEADER}\n{row(cost='x')}\n{row(list_cost='y')}\n{row(cost='1')}\n"
     text += row().replace("2026-10-01", "10/01/2026", 1) + "\n"

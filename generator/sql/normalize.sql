@@ -52,51 +52,73 @@ GROUP BY ALL
 HAVING count(*) > 1;
 
 CREATE OR REPLACE TEMP TABLE charge_ids AS
-SELECT r.file, r.row_number,
+SELECT r.rid,
        CASE WHEN occurrence = 1 THEN left(r.charge_base, 16)
             ELSE left(sha256(r.charge_base || chr(31) || CAST(occurrence AS VARCHAR)), 16)
        END AS charge_id
 FROM (
-    SELECT r.file, r.row_number, r.charge_base,
+    SELECT r.rowid AS rid, r.charge_base,
            row_number() OVER (PARTITION BY r.period, r.source, r.charge_base) AS occurrence
     FROM raw_charges r SEMI JOIN repeated USING (period, source, content_key)
 ) r;
 
+-- Rows are stored in file order: a row's number in its file counts from the file's first.
+CREATE OR REPLACE TEMP TABLE file_starts AS
+SELECT file, min(rowid) - 1 AS before FROM raw_charges GROUP BY file;
+
+-- The columns after the input's are filled in by stage 5 (charges.sql), which updates
+-- only the flagged and the decided rows.
 CREATE OR REPLACE TABLE normalized AS
 SELECT
-    coalesce(i.charge_id, left(a.charge_base, 16)) AS charge_id,
-    a.period,
-    a.source,
-    a.file,
-    a.row_number,
-    a.content_key,
-    coalesce(t.tag_pi_email, lower(pr.pi_email)) AS pi_email,
-    t.tag_project_id AS project_id,
-    coalesce(t.tag_fund_org, pr.fund_org) AS fund_org,
-    t.cost_center,
-    t.reference_1,
-    t.reference_2,
-    t.account_code,
-    coalesce(a.ServiceName, a.ServiceCategory, '(unspecified service)') AS service,
-    coalesce(a.ResourceId, a.ResourceName, '') AS resource_id,
-    coalesce(a.ResourceName, a.ResourceId, '') AS resource_name,
-    CASE WHEN $cost_basis = 'EffectiveCost' THEN a.EffectiveCost ELSE a.BilledCost END AS cost,
-    coalesce(a.ListCost, cost) AS list_cost,
-    coalesce(a.ContractedCost, a.ListCost, cost) AS contracted_cost,
-    coalesce(a.ChargePeriodStart, a.BillingPeriodStart) AS charge_start,
-    strftime(a.BillingPeriodStart, '%Y-%m') AS billing_month,
-    coalesce(t.invalid_tags, false) AS invalid_tags,
-    -- A correction row names the charge (and period) it corrects: see corrections.py.
-    nullif(trim(json_extract_string(a.extra, '$.x_CorrectsChargeId')), '') AS corrects_charge_id,
-    nullif(trim(json_extract_string(a.extra, '$.x_CorrectsPeriod')), '') AS corrects_period,
-    a.* EXCLUDE (period, source, file, row_number, charge_base, content_key, bad_raw)
-FROM raw_charges a
-LEFT JOIN tag_sets t ON t.Tags = a.Tags
-LEFT JOIN charge_ids i ON i.file = a.file AND i.row_number = a.row_number
-LEFT JOIN projects pr ON pr.id = t.tag_project_id;
+    *,
+    pi_email AS original_pi_email,
+    project_id AS original_project_id,
+    fund_org AS original_fund_org,
+    CAST([] AS VARCHAR[]) AS flags,
+    CAST(NULL AS VARCHAR) AS decision,
+    CAST(NULL AS VARCHAR) AS decision_reason,
+    CAST(NULL AS VARCHAR) AS decided_by,
+    CAST(NULL AS VARCHAR) AS review_file,
+    CAST(NULL AS INTEGER) AS review_line,
+    'billed' AS status
+FROM (
+    SELECT
+        coalesce(i.charge_id, left(a.charge_base, 16)) AS charge_id,
+        a.period,
+        a.source,
+        a.file,
+        a.rowid - s.before AS row_number,
+        a.content_key,
+        coalesce(t.tag_pi_email, lower(pr.pi_email)) AS pi_email,
+        t.tag_project_id AS project_id,
+        coalesce(t.tag_fund_org, pr.fund_org) AS fund_org,
+        t.cost_center,
+        t.reference_1,
+        t.reference_2,
+        t.account_code,
+        coalesce(a.ServiceName, a.ServiceCategory, '(unspecified service)') AS service,
+        coalesce(a.ResourceId, a.ResourceName, '') AS resource_id,
+        coalesce(a.ResourceName, a.ResourceId, '') AS resource_name,
+        CASE WHEN $cost_basis = 'EffectiveCost' THEN a.EffectiveCost ELSE a.BilledCost END AS cost,
+        coalesce(a.ListCost, cost) AS list_cost,
+        coalesce(a.ContractedCost, a.ListCost, cost) AS contracted_cost,
+        coalesce(a.ChargePeriodStart, a.BillingPeriodStart) AS charge_start,
+        strftime(a.BillingPeriodStart, '%Y-%m') AS billing_month,
+        coalesce(t.invalid_tags, false) AS invalid_tags,
+        -- A correction row names the charge (and period) it corrects: see corrections.py.
+        nullif(trim(json_extract_string(a.extra, '$.x_CorrectsChargeId')), '') AS corrects_charge_id,
+        nullif(trim(json_extract_string(a.extra, '$.x_CorrectsPeriod')), '') AS corrects_period,
+        a.* EXCLUDE (period, source, file, charge_base, content_key, bad_raw)
+    FROM raw_charges a
+    JOIN file_starts s USING (file)
+    LEFT JOIN tag_sets t ON t.Tags = a.Tags
+    LEFT JOIN charge_ids i ON i.rid = a.rowid
+    LEFT JOIN projects pr ON pr.id = t.tag_project_id
+);
 
 DROP TABLE tag_sets;
 DROP TABLE repeated;
 DROP TABLE charge_ids;
+DROP TABLE file_starts;
 
 DROP TABLE raw_charges;
