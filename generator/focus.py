@@ -179,9 +179,10 @@ def _append_sql(columns: list[str], scan: str, required: tuple[str, ...]) -> str
     # Every non-null value as name=value, names sorted: IDs do not depend on column order,
     # file name or absent optional columns. Dates count as instants (2026-10-01 and
     # 2026-10-01T00:00:00Z are equal); numbers and text as written, so re-ingesting an
-    # export keeps its IDs.
-    content = "concat_ws(chr(31), " + ", ".join(
-        quote_literal(c + "=") + " || "
+    # export keeps its IDs. One concat() (it skips NULLs) builds chr(31) || the values
+    # joined by chr(31), so the ID's text is the source then this.
+    content = "concat(" + ", ".join(
+        f"CASE WHEN {raw[c]} IS NOT NULL THEN {quote_literal(chr(31) + c + '=')} END, "
         + (f"CAST(epoch_us({typed[c]}) AS VARCHAR)" if c in TIMESTAMP_COLUMNS else raw[c])
         for c in sorted(columns)
     ) + ")"
@@ -190,7 +191,7 @@ def _append_sql(columns: list[str], scan: str, required: tuple[str, ...]) -> str
     bad = f"CASE WHEN {' OR '.join(checks.values())} THEN {keep} END" if checks else "NULL"
     return (
         "INSERT INTO raw_charges "
-        "SELECT $period, $source, $file, sha256($source || chr(31) || content), hash(content), "
+        "SELECT $period, $source, $file, sha256($source || content), hash(content), "
         f"{', '.join(quote(c) for c in KNOWN_COLUMNS)}, extra, bad_raw FROM ("
         f"SELECT {content} AS content, {stored}, {extra} AS extra, {bad} AS bad_raw "
         f"FROM (SELECT *, {conversions} FROM (SELECT {texts} FROM {scan})))"
