@@ -123,10 +123,8 @@ def record_inputs(wh: loader.Warehouse) -> None:
             statuses.append((period, lifecycle.status(cfg, period)))
         except DataError:
             statuses.append((period, "invalid"))
-    if rows:
-        wh.con.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?)", rows)
-    if statuses:
-        wh.con.executemany("INSERT INTO period_status VALUES (?, ?)", statuses)
+    sql.insert(wh.con, "inputs", rows)
+    sql.insert(wh.con, "period_status", statuses)
 
 
 # What the diff_*.sql queries read from the base warehouse, as base.<table>.

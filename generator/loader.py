@@ -128,8 +128,7 @@ def create_tables(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     )
     sql.run_script(con, "projects_table")
     rows = [(p.id, p.name, p.pi_email, p.fund_org, p.end_date) for p in cfg.projects.values()]
-    if rows:
-        con.executemany("INSERT INTO projects VALUES (?, ?, ?, ?, ?)", rows)
+    sql.insert(con, "projects", rows)
 
 
 def tag_params(cfg: Config) -> dict[str, Any]:

@@ -315,8 +315,7 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
                         line,
                     )
                 )
-    if rows:
-        con.executemany("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    sql.insert(con, "decisions", rows)
     return problems
 
 

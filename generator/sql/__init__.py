@@ -7,6 +7,7 @@ passed as named parameters (``$name``); names go through ``quote``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,20 @@ def query(
     cursor = con.execute(statement, _used(statement, params or {}))
     names = [d[0] for d in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Append ``rows`` (values in column order) to ``table`` in one statement.
+
+    ``executemany`` runs a statement per row: 10,000 review decisions took 6 s that way.
+    """
+    if not rows:
+        return
+    columns = {f"c{i}": list(values) for i, values in enumerate(zip(*rows, strict=True))}
+    con.execute(
+        f"INSERT INTO {quote(table)} SELECT " + ", ".join(f"unnest(${name})" for name in columns),
+        columns,
+    )
 
 
 def _used(statement: str, params: dict[str, Any]) -> dict[str, Any]:
