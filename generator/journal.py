@@ -18,7 +18,7 @@ import calendar
 import hashlib
 import itertools
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -329,7 +329,7 @@ def _describe(s: Settings, journal: Journal) -> list[Problem]:
     """Fill in each entry's description from its template; a bad template is a problem."""
     problems: set[Problem] = set()
     for i, e in enumerate(journal.entries):
-        context = {**e.parts, **asdict(e)}
+        context = {**e.parts, **vars(e)}  # shallow: asdict() deep-copies every entry
         del context["description"]
         template, key = ((s.description, "description") if e.kind == "charge"
                          else (s.credit_description, "credit_description"))
