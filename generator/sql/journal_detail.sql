@@ -14,4 +14,5 @@ SELECT
     resources
 FROM statement_lines
 WHERE period = $period
-ORDER BY pi_email NULLS FIRST, project_id NULLS FIRST, fund_org NULLS FIRST, source, service;
+ORDER BY pi_email NULLS FIRST, project_id NULLS FIRST, fund_org NULLS FIRST, source, service,
+         correction;

@@ -13,4 +13,4 @@ SELECT
     contracted_cost - charged AS subsidy,
     charged
 FROM statement_lines
-ORDER BY project_id, period, pi_email, fund_org, source, service;
+ORDER BY project_id, period, pi_email, fund_org, source, service, correction;
