@@ -217,7 +217,7 @@ class SitePages:
 
         downloads = copy_downloads(out, statements, self.pi_names, self.project_names)
         self.statements: dict[tuple[str, str | None, str | None], Shown] = {}
-        for r in wh.query("site_lines"):
+        for r in wh.query("statement_services", periods=wh.periods):  # as on the statements
             key = (r["period"], r["pi_email"], r["project_id"])
             stmt = self.statements.get(key)
             if stmt is None:

@@ -279,6 +279,27 @@ def test_project_page_shows_each_period_statement(built: Built):
     assert ec2[2:] == ["$12.00", "-$1.00", "-$1.00", "$10.00"]
 
 
+def test_project_page_adds_corrections_into_their_service_as_the_statement_does(demo_repo):
+    # The demo corrects an S3 charge of genomics-pipeline in October: a statement line of its
+    # own in the warehouse, one "Amazon Simple Storage Service" row on the statement and on
+    # the project page (it was two rows with the same name there).
+    wh = loader.load(load_config(demo_repo))
+    corrected = wh.con.execute(
+        "SELECT service, charged FROM statement_lines WHERE correction AND period = '2026-10' "
+        "AND project_id = 'genomics-pipeline'").fetchall()
+    assert corrected == [("Amazon Simple Storage Service", Decimal("-18.42"))]
+    page = (site.write_pages(wh) / "projects/genomics-pipeline.md").read_text(encoding="utf-8")
+    october = page[page.index("## October 2026"):page.index("## September 2026")]
+    doc = tinyhtml5.parse(october, namespace_html_elements=False)
+    rows = [[text(c) for c in tr if c.tag == "td"] for tr in doc.iter("tr")][1:-1]
+    expected = wh.query("statement_services", periods=["2026-10"])
+    assert [(r[1], r[5]) for r in rows] == [
+        (s["service"], money(s["charged"])) for s in expected
+        if s["project_id"] == "genomics-pipeline"
+    ]
+    assert [rows[2][1], rows[2][5]] == ["Amazon Simple Storage Service", "$463.76"]
+
+
 # --- untrusted text --------------------------------------------------------------------------
 
 

@@ -1,4 +1,6 @@
--- A statement's table by service: its statement lines summed over fund/orgs.
+-- A statement's table by service (on the statement and on the site's project pages): its
+-- statement lines summed over fund/orgs and corrections (the statement lists the corrections
+-- again under their own heading).
 SELECT
     period,
     pi_email,
