@@ -17,9 +17,7 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generator.scaffold import NOT_SHIPPED, SHIPPED  # noqa: E402  (stdlib only)
-
-IGNORE = shutil.ignore_patterns(*NOT_SHIPPED)
+from generator.scaffold import copy_shipped  # noqa: E402  (stdlib only)
 
 
 class BuildWithScaffold(build_py):
@@ -28,13 +26,7 @@ class BuildWithScaffold(build_py):
         package = Path(self.build_lib) / "generator"
         shutil.copytree(HERE / "generator" / "skeleton", package / "skeleton",
                         dirs_exist_ok=True)
-        for name in SHIPPED:
-            source, target = HERE / name, package / "shipped" / name
-            if source.is_dir():
-                shutil.copytree(source, target, ignore=IGNORE, dirs_exist_ok=True)
-            elif source.is_file():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)
+        copy_shipped(HERE, package / "shipped")
 
 
 setup(cmdclass={"build_py": BuildWithScaffold})

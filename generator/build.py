@@ -73,10 +73,13 @@ def prepare_journals(
     wh: loader.Warehouse, periods: list[str] | None = None
 ) -> list[tuple[journal.Journal, dict[str, str]]]:
     """Each period's journal and its rendered files, or every reason one cannot be made."""
+    wanted = wh.periods if periods is None else periods
+    # The journal settings, read once for every period (and not at all without a period).
+    s = journal.settings(wh.cfg) if wanted else None
     prepared, problems = [], []
-    for period in wh.periods if periods is None else periods:
+    for period in wanted:
         try:
-            j = journal.make_journal(wh, period)
+            j = journal.make_journal(wh, period, s)
             prepared.append((j, {fmt: journal.render(wh, j, fmt) for fmt in journal.FORMATS}))
         except DataError as exc:
             problems += exc.problems

@@ -10,7 +10,6 @@ import functools
 import getpass
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -22,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import ChargebackError, DataError, Problem, UsageError
+from .files import git
 
 app = typer.Typer(
     help="Simple, transparent billing for research computing, kept in git.",
@@ -76,12 +76,7 @@ def config(repo: Path, config_file: Path | None) -> Any:
 
 
 def reviewer() -> str:
-    try:
-        name = subprocess.run(
-            ["git", "config", "user.name"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except OSError:
-        name = ""
+    name = git(Path("."), "config", "user.name")
     return name or os.environ.get("USER") or getpass.getuser()
 
 

@@ -38,7 +38,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from . import periods
+from . import files, periods
 from .config import NUMBER, Config, check_schema, load_config, load_yaml
 from .errors import DataError, Problem, UsageError, at
 
@@ -234,7 +234,7 @@ def convert_slurm(
     rates = load_slurm_rates(config.root / "data" / "rates" / "slurm.yaml")
     accounts = load_accounts(config)
     out = _output_path(config, period, rates.source, out)
-    shown = _shown(file, config.root)
+    shown = files.shown(config.root, file)
     usage, report = _read_sacct(file, shown, rates, _seconds(start), _seconds(end))
     if report.problems and not skip_bad:
         raise DataError(report.shown_problems(shown))
@@ -556,7 +556,7 @@ def convert_storage(
     rates = load_storage_rates(config.root / "data" / "rates" / "storage.yaml")
     accounts = load_accounts(config)
     out = _output_path(config, period, rates.source, out)
-    shown = _shown(file, config.root)
+    shown = files.shown(config.root, file)
     usage, report = _read_storage(file, shown, rates)
     if report.problems and not skip_bad:
         raise DataError(report.shown_problems(shown))
@@ -1009,17 +1009,11 @@ def _write_csv(out: Path, columns: Sequence[str], rows: list[dict[str, str]]) ->
             writer = csv.DictWriter(fh, fieldnames=list(columns), lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it normal rights
+        os.chmod(tmp, 0o666 & ~files.umask())  # mkstemp makes it private; give it normal rights
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _result(
@@ -1041,14 +1035,6 @@ def _result(
         lines=report.lines,
         charged=report.charged,
     )
-
-
-def _shown(file: Path, root: Path) -> str:
-    """``file`` as printed in messages: relative to the repository when inside it."""
-    try:
-        return str(file.resolve().relative_to(root))
-    except ValueError:
-        return str(file)
 
 
 def _not_utf8(where: str, exc: UnicodeDecodeError) -> DataError:

@@ -112,12 +112,15 @@ def problems(
         {"correction_files": [f.shown for f in files if f.correction], "periods": periods},
     )
     by_shown = {f.shown: f for f in files}
-    found = []
-    for r in rows:
-        f = by_shown[r["file"]]
-        line = line_numbers(f, [r["row_number"]]).get(r["row_number"])
-        found.append(Problem(at(f.shown, line), MESSAGES[r["problem"]].format(**r)))
-    return found
+    lines = {  # one pass over each file for all its rows
+        shown: line_numbers(by_shown[shown], [r["row_number"] for r in rows if r["file"] == shown])
+        for shown in {r["file"] for r in rows}
+    }
+    return [
+        Problem(at(r["file"], lines[r["file"]].get(r["row_number"])),
+                MESSAGES[r["problem"]].format(**r))
+        for r in rows
+    ]
 
 
 def correct(

@@ -50,9 +50,9 @@ import jinja2
 import yaml
 
 from . import smtp
-from .config import STR_OR_LIST, Config, check_schema, load_yaml
+from .config import STR_OR_LIST, Config, _as_tuple, check_schema, load_yaml
 from .errors import DataError, Problem, UsageError
-from .files import atomic_write, replace_dir, slug, staging_dir
+from .files import atomic_write, replace_dir, sha256, shown, slug, staging_dir
 from .loader import Warehouse, load
 from .money import format_money
 from .progress import progress
@@ -209,7 +209,7 @@ def settings(cfg: Config) -> Settings:
         bad("from", f"{sender!r} is not an email address; set email.from, e.g. "
                     "'Research Computing Billing <billing@example.edu>'")
     for key in ("reply_to", "bcc"):
-        for value in _as_list(raw.get(key)):
+        for value in _as_tuple(raw.get(key)):
             if "@" not in parseaddr(str(value))[1]:
                 bad(key, f"{value!r} is not an email address")
     subject = raw.get("subject") or DEFAULT_SUBJECT
@@ -241,15 +241,11 @@ def settings(cfg: Config) -> Settings:
     return Settings(
         sender=sender,
         reply_to=raw.get("reply_to"),
-        bcc=tuple(str(b) for b in _as_list(raw.get("bcc"))),
+        bcc=tuple(str(b) for b in _as_tuple(raw.get("bcc"))),
         subject=subject,
         site_url=raw.get("site_url"),
         smtp=server,
     )
-
-
-def _as_list(value: Any) -> list[Any]:
-    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 # --- the delivery log ------------------------------------------------------------------
@@ -297,7 +293,7 @@ def read_log(cfg: Config, period: str) -> list[Delivery]:
             sent_at=e.get("sent_at"),
             attempts=e.get("attempts", 0),
             error=e.get("error"),
-            bcc_refused=_as_list(e.get("bcc_refused")),
+            bcc_refused=list(_as_tuple(e.get("bcc_refused"))),
         )
         for e in entries
     ]
@@ -342,8 +338,8 @@ def plan(cfg: Config, period: str, statements: Sequence[Statement],
     mails = []
     for pi in sorted(by_pi):
         sts = sorted(by_pi[pi], key=lambda s: (s.project_id or "", s.fund_org or ""))
-        files = [{"file": _shown(cfg, st.pdf_path),
-                  "charges_sha256": _sha256(st.csv_path.read_bytes())} for st in sts]
+        files = [{"file": shown(cfg.root, st.pdf_path),
+                  "charges_sha256": sha256(st.csv_path)} for st in sts]
         previous = last.get(pi)
         if previous is None:
             state = "new"
@@ -389,13 +385,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _shown(cfg: Config, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(cfg.root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def is_due(mail: Mail, resend: bool, only: Sequence[str]) -> bool:
     """New and failed PIs always; changed and unconfirmed ones with --resend; a PI already
     sent the same statements only when named with --only and --resend."""
@@ -429,10 +418,9 @@ def templates(cfg: Config, s: Settings) -> Templates:
 
 
 def render(cfg: Config, s: Settings, t: Templates, period: str, mail: Mail,
-           costs: dict[tuple[str, str], dict[str, Decimal]],
            pending: dict[str, Any] | None, pi_url: str | None, now: datetime) -> EmailMessage:
     """The message for ``mail``: headers, text and HTML bodies, statements attached."""
-    context = email_context(cfg, period, mail, costs, pending, pi_url)
+    context = email_context(cfg, period, mail, pending, pi_url)
     try:
         subject = " ".join(t.subject.render(context).split())
     except jinja2.TemplateError as exc:
@@ -460,22 +448,19 @@ def render(cfg: Config, s: Settings, t: Templates, period: str, mail: Mail,
 
 
 def email_context(cfg: Config, period: str, mail: Mail,
-                  costs: dict[tuple[str, str], dict[str, Decimal]],
                   pending: dict[str, Any] | None, pi_url: str | None) -> EmailContext:
-    zero = {"list_cost": Decimal(0), "discount": Decimal(0), "subsidy": Decimal(0)}
     projects: list[ProjectContext] = []
     for st in mail.statements:
         pid = st.project_id or ""
-        c = costs.get((mail.pi_email, pid), zero)
         project = cfg.projects.get(pid)
         projects.append(ProjectContext(
             project_id=pid or "(no project)",
             project_name=project.name if project else None,
             fund_org=st.fund_org,
             number=st.number,
-            list_cost=c["list_cost"],
-            discount=c["discount"],
-            subsidy=c["subsidy"],
+            list_cost=st.list_cost,
+            discount=st.discount,
+            subsidy=st.subsidy,
             due=st.total_due,
             attachment=f"statement-{period}-{slug(st.project_id)}.pdf",
         ))
@@ -532,13 +517,13 @@ def send(
     s = settings(cfg)
     if not allow_pending:
         refuse_pending(cfg, period, wh.reconciliation())
-    live = s.smtp is not None and not dry_run
+    mode = "dry-run" if dry_run else "smtp" if s.smtp else "eml"
     # A real send holds the period's lock from reading the log to its last write: a second
     # run that read the log while this one sends would send the same statements again.
-    with _lock(cfg, period) if live else contextlib.nullcontext():
+    with _lock(cfg, period) if mode == "smtp" else contextlib.nullcontext():
         log = read_log(cfg, period)
-        report = prepare(wh, s, period, statements, log, dry_run, only, resend)
-        if not live:
+        report = prepare(wh, s, period, statements, log, mode, only, resend)
+        if mode != "smtp":
             for mail in report.due:
                 if mail.bad_address:
                     report.failed.append(Delivery(mail.pi_email, "failed", mail.message_id,
@@ -552,7 +537,7 @@ def send(
 
 
 def prepare(wh: Warehouse, s: Settings, period: str, statements: Sequence[Statement],
-            log: Sequence[Delivery], dry_run: bool, only: Sequence[str],
+            log: Sequence[Delivery], mode: str, only: Sequence[str],
             resend: bool) -> Report:
     """Who is due a message (against ``log``), and every due message rendered."""
     cfg = wh.cfg
@@ -562,7 +547,7 @@ def prepare(wh: Warehouse, s: Settings, period: str, statements: Sequence[Statem
     if unknown:
         raise UsageError(f"no statement for {', '.join(unknown)} in {period}; "
                          "check the email (`openchargeback show EMAIL`)")
-    report = Report(period, "dry-run" if dry_run else "smtp" if s.smtp else "eml")
+    report = Report(period, mode)
     for mail in mails:
         if only and mail.pi_email not in only:
             continue
@@ -578,7 +563,6 @@ def prepare(wh: Warehouse, s: Settings, period: str, statements: Sequence[Statem
             report.current.append(mail)
 
     compiled = templates(cfg, s)
-    costs = _cost_map(wh.query("pi_costs", pi_email=None, period=period))
     pending = {r["pi_email"]: r for r in wh.query("pi_pending", pi_email=None, period=period)}
     pages = pi_pages(wh) if s.site_url else {}
     now = datetime.now(UTC)
@@ -587,7 +571,7 @@ def prepare(wh: Warehouse, s: Settings, period: str, statements: Sequence[Statem
         if not mail.bad_address:
             url = f"{s.site_url.rstrip('/')}/billing/pis/{pages[mail.pi_email]}/" \
                 if s.site_url else None
-            mail.message = render(cfg, s, compiled, period, mail, costs,
+            mail.message = render(cfg, s, compiled, period, mail,
                                   pending.get(mail.pi_email), url, now)
     return report
 
@@ -646,18 +630,6 @@ def pi_pages(wh: Warehouse) -> dict[str | None, str]:
     from .site import page_names  # here: site imports this module for the period page
 
     return page_names(r["pi_email"] for r in wh.query("site_project_periods"))
-
-
-def _cost_map(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Decimal]]:
-    """``pi_costs`` rows summed per (PI, project) (a project may bill several fund/orgs)."""
-    out: dict[tuple[str, str], dict[str, Decimal]] = {}
-    for r in rows:
-        key = (r["pi_email"] or "", r["project_id"] or "")
-        acc = out.setdefault(key, {"list_cost": Decimal(0), "discount": Decimal(0),
-                                   "subsidy": Decimal(0)})
-        for name in acc:
-            acc[name] += r[name]
-    return out
 
 
 @contextlib.contextmanager

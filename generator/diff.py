@@ -31,6 +31,7 @@ from . import loader, sql
 from . import periods as lifecycle
 from .config import Config, load_config
 from .errors import DataError, Problem, UsageError
+from .files import sha256
 from .money import exact, format_money, rounded
 from .template_filters import markdown_escape
 
@@ -110,15 +111,15 @@ def record_inputs(wh: loader.Warehouse) -> None:
     """Fill ``inputs`` and ``period_status`` in the warehouse (see diff_inputs.sql)."""
     cfg = wh.cfg
     sql.run_script(wh.con, "diff_inputs")
-    rows = [(f.period, "file", f.shown, lifecycle.sha256(f.path)) for f in wh.files]
+    rows = [(f.period, "file", f.shown, sha256(f.path)) for f in wh.files]
     statuses = []
     for period in wh.periods:
         for name, path in lifecycle.review_keys(cfg, period).items():
-            rows.append((period, "review", name, lifecycle.sha256(path)))
+            rows.append((period, "review", name, sha256(path)))
         record = lifecycle.period_file(cfg, period)
         if record.is_file():
             rows.append((period, "record", f"periods/{period}/period.yaml",
-                         lifecycle.sha256(record)))
+                         sha256(record)))
         try:
             statuses.append((period, lifecycle.status(cfg, period)))
         except DataError:
@@ -129,8 +130,8 @@ def record_inputs(wh: loader.Warehouse) -> None:
 
 # What the diff_*.sql queries read from the base warehouse, as base.<table>.
 BASE_TABLES = {
-    "charges": "charge_id, period, file, cost, flags, status, pi_email, project_id, "
-    "original_pi_email, original_project_id",
+    "charges": "charge_id, file, cost, flags, pi_email, project_id, original_pi_email, "
+    "original_project_id",
     "decisions": "*",
     "statement_lines": "*",
     "reconciliation": "*",

@@ -1,10 +1,13 @@
-"""Writing outputs safely: whole files or nothing, names that stay in their folder."""
+"""Files and the repository: whole files or nothing, names that stay in their folder, file
+hashes, paths as messages show them, and git's answers."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -40,10 +43,43 @@ def staging_dir(final: Path) -> Path:
     """A fresh temporary folder beside ``final`` (same file system, so rename works)."""
     final.parent.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
-    umask = os.umask(0)
-    os.umask(umask)
-    staged.chmod(0o777 & ~umask)  # mkdtemp makes it private; the folder it replaces was not
+    staged.chmod(0o777 & ~umask())  # mkdtemp makes it private; the folder it replaces was not
     return staged
+
+
+def umask() -> int:
+    """The process's umask (reading it means setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def shown(root: Path, path: Path) -> str:
+    """``path`` as messages and logs print it: relative to ``root`` when inside it."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def git(root: Path, *args: str) -> str | None:
+    """A git command's output in ``root``; None when git or the repository is missing."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def slug(value: str | None, fallback: str = "unassigned") -> str:

@@ -14,7 +14,6 @@ account that fails the pattern) stops it with every cause named: nothing is skip
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import itertools
 import re
@@ -32,7 +31,8 @@ from .errors import DataError, Problem, UsageError
 from .files import atomic_write, replace_dir, staging_dir
 from .loader import Warehouse
 from .money import format_money
-from .template_filters import csv_value, environment, template_dirs, template_problem
+from .periods import month_end, month_start
+from .template_filters import cached_environment, csv_value, template_dirs, template_problem
 
 FORMATS = ("gl", "detail", "summary")
 CONFIG = "data/config.yaml"
@@ -166,7 +166,7 @@ def settings(cfg: Config) -> Settings:
     regexes = tuple(re.compile(p) for p in patterns)
     part_names = tuple(dict.fromkeys(n for r in regexes for n in r.groupindex))
 
-    env = environment(template_dirs(cfg), cfg.currency)
+    env = cached_environment(template_dirs(cfg), cfg.currency)
     descriptions = []
     for name, default in (("description", DEFAULT_DESCRIPTION),
                           ("credit_description", DEFAULT_CREDIT_DESCRIPTION)):
@@ -191,10 +191,14 @@ def settings(cfg: Config) -> Settings:
                     *descriptions)
 
 
-def make_journal(wh: Warehouse, period: str) -> Journal:
-    """The GL journal of ``period``; raise with every reason it cannot balance."""
+def make_journal(wh: Warehouse, period: str, s: Settings | None = None) -> Journal:
+    """The GL journal of ``period``; raise with every reason it cannot balance.
+
+    ``s``: the journal settings, when the caller has read them already (``settings``).
+    """
     cfg = wh.cfg
-    s = settings(cfg)
+    if s is None:
+        s = settings(cfg)
     sources = wh.query("journal_sources", period=period)
     problems = _source_problems(cfg, s, sources, period)
     problems += _account_problems(s, wh.query("journal_accounts", period=period))
@@ -203,13 +207,12 @@ def make_journal(wh: Warehouse, period: str) -> Journal:
         raise DataError(problems)
 
     sql.run_script(wh.con, "journal_sources_table")
+    accounts = []
     for row in sources:
         source = cfg.find_source(row["source"])
         assert source is not None  # checked above
-        wh.con.execute(
-            "INSERT INTO journal_sources VALUES (?, ?, ?)",
-            [row["source"], source.key, source.account or s.default_account],
-        )
+        accounts.append((row["source"], source.key, source.account or s.default_account))
+    sql.insert(wh.con, "journal_sources", accounts)
     rows = wh.query("journal_entries", period=period, minor_units=cfg.currency.minor_units)
 
     journal = Journal(period, cfg.currency, s.part_names, s.template)
@@ -255,14 +258,13 @@ def check_balance(journal: Journal) -> list[Problem]:
 
 def render(wh: Warehouse, journal: Journal, fmt: str) -> str:
     """The text of one export format of ``journal``'s period."""
-    env = environment(template_dirs(wh.cfg), wh.cfg.currency, finalize=csv_value)
+    env = cached_environment(template_dirs(wh.cfg), wh.cfg.currency, finalize=csv_value)
     period = journal.period
     if fmt == "gl":
-        year, month = map(int, period.split("-"))
         context: GLContext | RowsContext = GLContext(
             period=period,
-            period_start=date(year, month, 1),
-            period_end=date(year, month, calendar.monthrange(year, month)[1]),
+            period_start=month_start(period),
+            period_end=month_end(period),
             entries=journal.entries,
             debits=journal.debits,
             credits=journal.credits,

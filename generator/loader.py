@@ -69,14 +69,11 @@ def period_files(cfg: Config, periods: Iterable[str] | None = None) -> tuple[
     files: list[FocusFile] = []
     for period in wanted:
         folder = cfg.periods_dir / period
-        if folder.is_dir():
-            found_files, found_problems = folder_files(folder, period, correction=False)
-            files += found_files
-            problems += found_problems
-        if (folder / CORRECTIONS).is_dir():
-            found_files, found_problems = folder_files(folder / CORRECTIONS, period, True)
-            files += found_files
-            problems += found_problems
+        for place, correction in ((folder, False), (folder / CORRECTIONS, True)):
+            if place.is_dir():
+                found_files, found_problems = folder_files(place, period, correction)
+                files += found_files
+                problems += found_problems
     return [p for p in wanted if PERIOD.fullmatch(p)], files, problems
 
 

@@ -13,9 +13,9 @@ tells the period's story and git tells who committed it.
 
 from __future__ import annotations
 
-import hashlib
+import calendar
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ import yaml
 
 from .config import Config, check_schema, load_yaml
 from .errors import DataError, Problem, UsageError
-from .files import atomic_write
+from .files import atomic_write, sha256
 from .focus import FocusFile
 
 STATUSES = ("open", "closed", "finalized")
@@ -39,6 +39,25 @@ FIX = (
     "restore it (`git checkout <commit> -- <file>`) and put changes to a finalized period "
     "in a later open period with `openchargeback correct`"
 )
+
+
+def month_start(period: str) -> date:
+    """``2026-10`` → 1 October 2026."""
+    year, month = map(int, period.split("-"))
+    return date(year, month, 1)
+
+
+def month_end(period: str) -> date:
+    """``2026-10`` → 31 October 2026."""
+    start = month_start(period)
+    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+
+
+def months_back(period: str, count: int) -> list[str]:
+    """The ``count`` months ending with ``period``, oldest first."""
+    year, month = map(int, period.split("-"))
+    index = year * 12 + month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
 
 def period_file(cfg: Config, period: str) -> Path:
@@ -81,14 +100,6 @@ def require_open(cfg: Config, period: str, doing: str) -> None:
             else "put corrections in a later open period with `openchargeback correct`"
         )
         raise DataError([Problem(f"periods/{period}", f"is {current}; cannot {doing}; {hint}")])
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_key(f: FocusFile) -> str:

@@ -33,7 +33,7 @@ import yaml
 from . import sql
 from .config import Config
 from .errors import DataError, Problem, UsageError, at
-from .files import atomic_write, slug
+from .files import atomic_write, shown, slug
 
 ACTIONS = ("approve", "reject", "reassign")
 KEYS = ("ids", "match", "action", "reason", "by", "set")
@@ -79,13 +79,6 @@ def review_files(cfg: Config, period: str) -> list[Path]:
     return [main] * main.is_file() + departments
 
 
-def shown(cfg: Config, path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(cfg.root))
-    except ValueError:
-        return str(path)
-
-
 def read_decisions(cfg: Config, period: str) -> tuple[list[Decision], list[Problem]]:
     """Parse a period's review files; structural problems carry file and line."""
     decisions: list[Decision] = []
@@ -101,7 +94,7 @@ def read_decisions(cfg: Config, period: str) -> tuple[list[Decision], list[Probl
 def _read_file(
     cfg: Config, period: str, path: Path, department: str | None
 ) -> tuple[list[Decision], list[Problem]]:
-    where = shown(cfg, path)
+    where = shown(cfg.root, path)
     try:
         text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)

@@ -24,6 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .errors import UsageError
+from .files import git
 
 PACKAGE = Path(__file__).resolve().parent
 SKELETON = PACKAGE / "skeleton"
@@ -61,6 +62,13 @@ def copy_tree(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+def copy_shipped(root: Path, target: Path) -> None:
+    """Each of ``SHIPPED`` that ``root`` has, copied to the same place under ``target``."""
+    for name in SHIPPED:
+        if (root / name).exists():
+            copy_tree(root / name, target / name)
+
+
 def init(target: Path) -> str:
     """Create the billing repo at ``target`` and commit it; returns the commit."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -71,10 +79,7 @@ def init(target: Path) -> str:
     if staged.exists():
         shutil.rmtree(staged)
     try:
-        root = shipped_root()
-        for name in SHIPPED:
-            if (root / name).exists():
-                copy_tree(root / name, staged / name)
+        copy_shipped(shipped_root(), staged)
         copy_tree(SKELETON, staged)
         for old, new in RENAMED.items():
             (staged / old).rename(staged / new)
@@ -105,8 +110,7 @@ def commit(root: Path) -> str:
     _git(root, "init", "-q")
     _git(root, "symbolic-ref", "HEAD", "refs/heads/main")
     for key, default in (("user.name", "OpenChargeback"), ("user.email", "billing@localhost")):
-        found = subprocess.run(["git", "config", key], cwd=root, capture_output=True, text=True)
-        if not found.stdout.strip():
+        if not git(root, "config", key):  # None or "": git has none
             _git(root, "config", key, default)
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", COMMIT_MESSAGE)

@@ -34,7 +34,7 @@ from . import charts
 from .config import Config
 from .delivery import latest, read_log
 from .errors import DataError, Problem
-from .files import replace_dir, slug, staging_dir
+from .files import git, replace_dir, slug, staging_dir
 from .loader import Warehouse
 from .statements import Statement
 from .template_filters import environment, markdown_value, template_dirs
@@ -427,7 +427,7 @@ def run_mkdocs(cfg: Config) -> Path:
     final = cfg.build_dir / "site"
     staged = staging_dir(final)
     env = mkdocs_env()
-    commit = commit_epoch(cfg.root)
+    commit = git(cfg.root, "log", "-1", "--format=%ct")
     if commit and "SOURCE_DATE_EPOCH" not in env:
         env["SOURCE_DATE_EPOCH"] = commit  # sitemap dates from the commit, not the clock
     result = subprocess.run(
@@ -457,18 +457,6 @@ def mkdocs_problems(stderr: str, config_file: Path) -> list[Problem]:
         for m in re.finditer(r"^(WARNING|ERROR)\s+-\s+(.*)$", stderr, flags=re.M)
     ]
     return found or [Problem(str(config_file), f"MkDocs failed:\n{stderr.strip()}")]
-
-
-def commit_epoch(root: Path) -> str | None:
-    """The time of the repository's last commit, in seconds (None outside git)."""
-    try:
-        result = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=root,
-                                capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    if result.returncode != 0:
-        return None
-    return result.stdout.strip() or None
 
 
 def serve(cfg: Config, dev_addr: str | None = None) -> None:

@@ -96,9 +96,8 @@ class Server:
 
 @dataclass(frozen=True)
 class Accepted:
-    reply: str
     attempts: int
-    refused: dict[str, str]  # Bcc addresses the server refused (the PI's was accepted)
+    refused: set[str]  # Bcc addresses the server refused (the PI's was accepted)
 
 
 class Client:
@@ -135,8 +134,8 @@ class Client:
         waits = [*self.retry_seconds, None]
         for attempt, wait in enumerate(waits, 1):
             try:
-                reply, refused = self._attempt(message, sender, recipients)
-                return Accepted(reply, attempt, refused)
+                refused = self._attempt(message, sender, recipients)
+                return Accepted(attempt, refused)
             except Temporary as exc:
                 self._drop()
                 if wait is None:
@@ -151,17 +150,17 @@ class Client:
 
     def _attempt(
         self, message: EmailMessage, sender: str, recipients: Sequence[str]
-    ) -> tuple[str, dict[str, str]]:
+    ) -> set[str]:
         conn = self._connection()
         committed = False
         try:
             self._expect(conn, conn.mail(sender), "MAIL FROM")
             self._expect(conn, conn.rcpt(recipients[0]), f"RCPT TO {recipients[0]}")
-            refused = {}
+            refused: set[str] = set()
             for address in recipients[1:]:
-                code, text = conn.rcpt(address)
+                code, _ = conn.rcpt(address)
                 if code not in (250, 251):
-                    refused[address] = f"{code} {_text(text)}"
+                    refused.add(address)
             self._expect(conn, conn.docmd("data"), "DATA", ok=(354,))
             conn.send(_dot_stuffed(message.as_bytes(policy=message.policy.clone(linesep="\r\n"))))
             committed = True
@@ -176,7 +175,7 @@ class Client:
             raise Temporary(f"connection lost: {exc or type(exc).__name__}") from exc
         if code != 250:
             raise _failure(code, text, "end of DATA")
-        return f"{code} {_text(text)}", refused
+        return refused
 
     def _expect(
         self, conn: smtplib.SMTP, reply: tuple[int, bytes], step: str,

@@ -17,14 +17,12 @@ and agrees with the journal. Dates come from the data commit, never the clock.
 from __future__ import annotations
 
 import base64
-import calendar
 import csv
 import hashlib
 import io
 import multiprocessing
 import os
 import shutil
-import subprocess
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
@@ -41,11 +39,12 @@ import jinja2
 from . import sql
 from .config import Config, Currency
 from .errors import DataError, Problem, UsageError
-from .files import replace_dir, slug, staging_dir
+from .files import git, replace_dir, slug, staging_dir
 from .loader import Warehouse
 from .money import exact
+from .periods import month_end, month_start, months_back
 from .progress import progress
-from .template_filters import environment, neutralize, template_dirs, template_problem
+from .template_filters import cached_environment, neutralize, template_dirs, template_problem
 
 MD_TEMPLATE = "statement.md.j2"
 PDF_TEMPLATE = "statement_pdf.html.j2"
@@ -81,6 +80,9 @@ class Statement:
     fund_org: str | None
     number: str
     total_due: Decimal
+    list_cost: Decimal  # the summary's amounts, as the statement shows them
+    discount: Decimal
+    subsidy: Decimal
     md_path: Path
     pdf_path: Path
     csv_path: Path
@@ -264,6 +266,9 @@ def write_statements(
                 period=p.key[0], pi_email=p.key[1], project_id=p.key[2],
                 fund_org=p.context["fund_org"], number=p.context["number"],
                 total_due=p.context["summary"]["charged"],
+                list_cost=p.context["summary"]["list_cost"],
+                discount=p.context["summary"]["discount"],
+                subsidy=p.context["summary"]["subsidy"],
                 md_path=base.with_name(base.name + ".md"),
                 pdf_path=base.with_name(base.name + ".pdf"),
                 csv_path=base.with_name(base.name + ".csv"),
@@ -290,7 +295,7 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None) -> list[Prepare
     sql.run_script(
         wh.con,
         "statement_detail",
-        {"minor_units": cfg.currency.minor_units, "unit": unit,
+        {"periods": periods, "minor_units": cfg.currency.minor_units, "unit": unit,
          "scale": 10**cfg.currency.minor_units},
     )
     services = grouped(wh.query("statement_services", periods=periods))
@@ -303,12 +308,15 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None) -> list[Prepare
                grouped(wh.query("statement_pending", periods=periods)).items()}
     corrections = grouped(wh.query("statement_corrections", periods=periods))
     charges = grouped(wh.query("statement_charges_csv", periods=periods))
+    # Every statement of every period loaded: the trend charts look back over all of them.
     history: dict[tuple[str | None, str | None], dict[str, Decimal]] = defaultdict(dict)
-    for r in wh.query("statement_trend"):
+    keys: dict[Key, dict[str, Any]] = {}
+    wanted = set(periods)
+    for r in wh.query("site_project_periods"):
         history[r["pi_email"], r["project_id"]][r["period"]] = r["charged"]
-    builds = {p: build_info(cfg.root, month_end(p)) for p in periods}
-    keys = {(r["period"], r["pi_email"], r["project_id"]): r
-            for r in wh.query("statement_keys", periods=periods)}
+        if r["period"] in wanted:
+            keys[r["period"], r["pi_email"], r["project_id"]] = r
+    builds = build_info(cfg.root, periods)
     names = file_names(list(keys))
 
     prepared = []
@@ -386,23 +394,6 @@ def statement_number(period: str, pi_email: str | None, project_id: str | None) 
     """``2026-10-1a2b3c4d``: the same statement always has the same number."""
     text = "\x1f".join((period, pi_email or "", project_id or ""))
     return f"{period}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
-
-
-def month_start(period: str) -> date:
-    year, month = map(int, period.split("-"))
-    return date(year, month, 1)
-
-
-def month_end(period: str) -> date:
-    start = month_start(period)
-    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
-
-
-def months_back(period: str, count: int) -> list[str]:
-    """The ``count`` months ending with ``period``, oldest first."""
-    year, month = map(int, period.split("-"))
-    index = year * 12 + month - 1
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
 
 def file_names(keys: list[Key]) -> dict[Key, str]:
@@ -495,29 +486,20 @@ def svg_number(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.1'))}"
 
 
-def build_info(root: Path, period_end: date) -> BuildInfo:
-    """The data commit and its date (``git log -1``); outside git, "uncommitted" and the
-    period's last day. Never the clock."""
+def build_info(root: Path, periods: list[str]) -> dict[str, BuildInfo]:
+    """Per period: the data commit and its date (``git log -1``, asked once); outside git,
+    "uncommitted" and the period's last day. Never the clock."""
     log = git(root, "log", "-1", "--format=%H %cI")
     if not log:
-        return {"commit": "uncommitted", "short": "uncommitted", "date": period_end,
-                "timestamp": f"{period_end.isoformat()}T00:00:00+00:00", "dirty": False}
+        return {p: {"commit": "uncommitted", "short": "uncommitted", "date": month_end(p),
+                    "timestamp": f"{month_end(p).isoformat()}T00:00:00+00:00", "dirty": False}
+                for p in periods}
     commit, stamp = log.split()
     when = datetime.fromisoformat(stamp)
     changed = git(root, "status", "--porcelain", "--", *INPUTS)
-    return {"commit": commit, "short": commit[:12], "date": when.date(),
-            "timestamp": when.isoformat(), "dirty": bool(changed)}
-
-
-def git(root: Path, *args: str) -> str | None:
-    """A git command's output in ``root``; None when git or the repository is missing."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
-        )
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    found: BuildInfo = {"commit": commit, "short": commit[:12], "date": when.date(),
+                        "timestamp": when.isoformat(), "dirty": bool(changed)}
+    return dict.fromkeys(periods, found)
 
 
 def logo_uri(cfg: Config) -> str | None:
@@ -535,7 +517,7 @@ def logo_uri(cfg: Config) -> str | None:
 
 def check_templates(dirs: tuple[Path, ...], cfg: Config) -> None:
     """Compile the statement templates here, so a syntax error stops before any work."""
-    env = environment(dirs, cfg.currency)
+    env = cached_environment(dirs, cfg.currency)
     problems = []
     for name in (MD_TEMPLATE, PDF_TEMPLATE, CSS):
         try:
@@ -589,11 +571,6 @@ def render_all(jobs: list[Job]) -> list[Problem]:
 
 
 @cache
-def _environment(dirs: tuple[Path, ...], currency: Currency) -> jinja2.Environment:
-    return environment(dirs, currency)
-
-
-@cache
 def _printer(dirs: tuple[Path, ...], currency: Currency) -> tuple[Any, dict[str, Any], Any]:
     """Per process: one WeasyPrint font configuration, image cache and parsed
     ``statement.css`` (plain CSS, not a template). Rendering many statements with them is
@@ -602,7 +579,7 @@ def _printer(dirs: tuple[Path, ...], currency: Currency) -> tuple[Any, dict[str,
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    return fonts, {}, Stylesheet(string=stylesheet(_environment(dirs, currency)),
+    return fonts, {}, Stylesheet(string=stylesheet(cached_environment(dirs, currency)),
                                  font_config=fonts)
 
 
@@ -617,7 +594,7 @@ def render(job: Job) -> Problem | None:
     from markupsafe import Markup
     from weasyprint import HTML
 
-    env = _environment(job.dirs, job.currency)
+    env = cached_environment(job.dirs, job.currency)
     try:
         text = env.get_template(MD_TEMPLATE).render(job.context)
         body = markdown.markdown(text, extensions=["tables"], extension_configs=MARKDOWN)

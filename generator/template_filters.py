@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -230,6 +231,15 @@ def environment(
     env.filters.update(FILTERS)
     env.globals["currency"] = currency
     return env
+
+
+@cache
+def cached_environment(
+    dirs: tuple[Path, ...], currency: Currency, finalize: Callable[[Any], str] = text
+) -> jinja2.Environment:
+    """``environment``, made once per process for each set of arguments: a template is
+    compiled once, and again only when its file changes."""
+    return environment(dirs, currency, finalize)
 
 
 def template_problem(exc: BaseException, dirs: tuple[Path, ...]) -> Problem:

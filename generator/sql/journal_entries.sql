@@ -14,7 +14,7 @@ WITH parts AS (
         c.fund_org,
         c.source,
         c.service,
-        coalesce(lower(c.ChargeClass) = 'correction', false) AS correction,
+        c.correction,
         s.source_key,
         coalesce(c.account_code, s.account) AS account,
         c.reference_1,

@@ -108,6 +108,9 @@ FROM (
         -- A correction row names the charge (and period) it corrects: see corrections.py.
         nullif(trim(json_extract_string(a.extra, '$.x_CorrectsChargeId')), '') AS corrects_charge_id,
         nullif(trim(json_extract_string(a.extra, '$.x_CorrectsPeriod')), '') AS corrects_period,
+        -- A correction (ChargeClass = Correction) is billed on statement lines of its own:
+        -- statement_lines, statement_detail and journal_entries key their lines by this.
+        coalesce(lower(a.ChargeClass) = 'correction', false) AS correction,
         a.* EXCLUDE (period, source, file, charge_base, content_key, bad_raw)
     FROM raw_charges a
     JOIN file_starts s USING (file)

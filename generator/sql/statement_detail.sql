@@ -1,6 +1,7 @@
--- Statements: every billed charge with its share of its statement line's rounded amounts,
--- and every resource of a statement ranked by amount due. A line is what statement_lines
--- groups by: (period, PI, project, fund/org, source, service, correction).
+-- Statements: every billed charge of the periods being written with its share of its
+-- statement line's rounded amounts, and every resource of a statement ranked by amount due.
+-- A line is what statement_lines groups by: (period, PI, project, fund/org, source, service,
+-- correction); each lies within one period, so leaving the other periods out changes none.
 --
 -- A statement line's amounts are rounded once (statement_lines). To show resources and
 -- charges that add up to the line to the cent, each charge is rounded and the cents the
@@ -12,13 +13,12 @@ CREATE OR REPLACE TABLE statement_charges AS
 WITH billed AS (
     SELECT
         charge_id, period, pi_email, project_id, fund_org, source, service,
-        resource_id, resource_name, list_cost, contracted_cost, cost,
-        coalesce(lower(ChargeClass) = 'correction', false) AS correction,
+        resource_id, resource_name, list_cost, contracted_cost, cost, correction,
         round(list_cost, $minor_units) AS list_r,
         round(contracted_cost, $minor_units) AS contracted_r,
         round(cost, $minor_units) AS cost_r
     FROM charges
-    WHERE status = 'billed'
+    WHERE status = 'billed' AND list_contains($periods, period)
 ),
 leftover AS (
     SELECT

@@ -12,7 +12,7 @@ SELECT
     fund_org,
     source,
     service,
-    coalesce(lower(ChargeClass) = 'correction', false) AS correction,
+    correction,
     round(sum(list_cost), $minor_units) AS list_cost,
     round(sum(contracted_cost), $minor_units) AS contracted_cost,
     round(sum(cost), $minor_units) AS charged,
