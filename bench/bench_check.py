@@ -14,29 +14,16 @@ from __future__ import annotations
 
 import argparse
 import resource
-import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+from common import ROOT, best, make_repo
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from generator import focus, sql  # noqa: E402
-
-
-def best(repeat: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -49,14 +36,7 @@ def main() -> None:
     repo = args.workdir / f"repo-{args.rows}"
     csv = repo / "periods/2026-10/aws.csv"
     if not csv.exists():
-        (repo / "data").mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "data/config.yaml", repo / "data/config.yaml")
-        csv.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, str(HERE / "make_focus.py"), str(csv), "--rows", str(args.rows),
-             "--pis", "300", "--projects", "800", "--period", "2026-10", "--seed", "1"],
-            check=True,
-        )
+        make_repo(repo, args.rows)
     size = csv.stat().st_size / 1e6
 
     con = duckdb.connect()

@@ -50,6 +50,9 @@ class Statement:
     fund_org: str
     number: str
     total_due: Decimal
+    list_cost: Decimal
+    discount: Decimal
+    subsidy: Decimal
     pdf_path: Path
     csv_path: Path
 
@@ -89,16 +92,18 @@ def main() -> None:
         pdf = HTML(string="<h1>Statement</h1>" + "<p>line</p>" * 40).write_pdf()
         statements = []
         rows = wh.con.execute(
-            "SELECT pi_email, project_id, any_value(fund_org), sum(charged) FROM statement_lines"
-            " WHERE period = ? GROUP BY ALL ORDER BY ALL", [PERIOD]).fetchall()
-        for i, (pi, project, fund_org, total) in enumerate(rows):
+            "SELECT pi_email, project_id, any_value(fund_org), sum(charged), sum(list_cost),"
+            " sum(list_cost - contracted_cost), sum(contracted_cost - charged)"
+            " FROM statement_lines WHERE period = ? GROUP BY ALL ORDER BY ALL",
+            [PERIOD]).fetchall()
+        for i, (pi, project, fund_org, total, list_cost, discount, subsidy) in enumerate(rows):
             base = repo / "build/statements" / PERIOD / pi / project
             base.parent.mkdir(parents=True, exist_ok=True)
             base.with_suffix(".pdf").write_bytes(pdf)
             base.with_suffix(".csv").write_text(f"{pi},{project},{total}\n")
             statements.append(Statement(PERIOD, pi, project, fund_org, f"{PERIOD}-{i}",
-                                        total, base.with_suffix(".pdf"),
-                                        base.with_suffix(".csv")))
+                                        total, list_cost, discount, subsidy,
+                                        base.with_suffix(".pdf"), base.with_suffix(".csv")))
         pis = len({st.pi_email for st in statements})
         print(f"{pis} PIs, {len(statements)} statements, PDF {len(pdf) / 1000:.0f} KB each")
 

@@ -14,11 +14,9 @@ import argparse
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from common import ROOT, best, make_repo
 
 
 def git(repo: Path, *args: str) -> str:
@@ -28,11 +26,9 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def timed(repo: Path, *args: str) -> float:
-    start = time.perf_counter()
+def cli(repo: Path, *args: str) -> None:
     subprocess.run([sys.executable, "-m", "generator", *args, "--repo", str(repo)],
                    check=False, stdout=subprocess.DEVNULL, cwd=ROOT)
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -44,13 +40,7 @@ def main() -> None:
     repo = args.workdir / f"repo-{args.rows}"
     if repo.exists():
         shutil.rmtree(repo)
-    (repo / "data").mkdir(parents=True)
-    shutil.copy(ROOT / "data/config.yaml", repo / "data/config.yaml")
-    csv = repo / "periods/2026-10/aws.csv"
-    csv.parent.mkdir(parents=True)
-    subprocess.run([sys.executable, str(HERE / "make_focus.py"), str(csv), "--rows",
-                    str(args.rows), "--pis", "300", "--projects", "800", "--period", "2026-10",
-                    "--seed", "1"], check=True)
+    make_repo(repo, args.rows)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "bench data")
@@ -65,8 +55,8 @@ def main() -> None:
         f"- ids: [{', '.join(ids)}]\n  action: reject\n  reason: bench\n  by: bench\n"
     )
 
-    check = min(timed(repo, "check") for _ in range(2))
-    diff = min(timed(repo, "check", "--base", "main", "--format", "markdown") for _ in range(2))
+    check = best(2, lambda: cli(repo, "check"))
+    diff = best(2, lambda: cli(repo, "check", "--base", "main", "--format", "markdown"))
     print(f"rows {args.rows:,}, {len(ids)} charges rejected on the branch")
     print(f"check:                 {check:.2f} s")
     print(f"check --base main:     {diff:.2f} s  ({diff / check:.1f}x check)")

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import make_focus  # noqa: E402
+import common  # noqa: E402
 
 from generator import loader, site  # noqa: E402
 from generator.config import load_config  # noqa: E402
@@ -49,19 +49,13 @@ def periods_back(last: str, count: int) -> list[str]:
 
 
 def make_repo(root: Path, periods: list[str], rows: int, pis: int, projects: int) -> None:
-    (root / "data").mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "config.yaml", root / "data" / "config.yaml")
+    common.make_repo(root, rows, periods, pis=pis, projects=projects, report=False)
     (root / "data" / "people.yaml").write_text("".join(
         f"pi{i:04d}@example.edu: {{name: PI Number {i}, department: Dept {i % 17}}}\n"
         for i in range(1, pis + 1)))
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", root / "docs", ignore=shutil.ignore_patterns("billing"))
     shutil.copytree(ROOT / "site_templates", root / "site_templates")
-    for i, period in enumerate(periods):
-        folder = root / "periods" / period
-        folder.mkdir(parents=True)
-        make_focus.generate(folder / "aws.csv", rows, pis, projects, period, seed=1 + i,
-                            anomalies=0.001)
 
 
 def timed(work: Callable[[], T]) -> tuple[tuple[float, float], T]:

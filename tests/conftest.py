@@ -5,11 +5,19 @@ from __future__ import annotations
 import shutil
 import textwrap
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from generator import loader
+from generator.cli import app
+from generator.config import Currency, load_config
+from generator.money import format_money
 
 ROOT = Path(__file__).resolve().parent.parent
+USD = Currency()  # the default currency, the same as CONFIG's and the demo repo's
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,15 +74,25 @@ def row(period: str = "2026-10", cost: str = "10.00", list_cost: str = "12.00",
             f"{tag if tag is not None else tags()}")
 
 
-def site_files(root: Path) -> None:
-    """The site's config, hand-written pages and templates, as the demo repo ships them."""
-    for name in ("mkdocs.yml", "docs", "site_templates"):
+def csv_file(*rows: str) -> str:
+    """A FOCUS file's text: ``HEADER`` and ``rows`` (from ``row``), one a line."""
+    return "\n".join([HEADER, *rows]) + "\n"
+
+
+def copy_demo(root: Path, names: tuple[str, ...]) -> None:
+    """Copy these files and folders of the demo repo into ``root`` (no generated pages)."""
+    for name in names:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("billing"),
                             dirs_exist_ok=True)
         elif src.is_file():
             shutil.copy(src, root / name)
+
+
+def site_files(root: Path) -> None:
+    """The site's config, hand-written pages and templates, as the demo repo ships them."""
+    copy_demo(root, ("mkdocs.yml", "docs", "site_templates"))
 
 
 @pytest.fixture
@@ -96,18 +114,18 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+def demo_files(root: Path) -> Path:
+    """The committed demo billing repo (data, periods, reviews, templates, docs), copied to root."""
+    root.mkdir(parents=True, exist_ok=True)
+    copy_demo(root, ("data", "periods", "reviews"))
+    site_files(root)
+    return root
+
+
 @pytest.fixture
 def demo_repo(tmp_path: Path) -> Path:
     """A copy of the committed demo billing repo (data, periods, reviews, templates, docs)."""
-    root = tmp_path / "demo"
-    root.mkdir()
-    for name in ("data", "periods", "reviews", "site_templates", "docs", "mkdocs.yml"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("billing"))
-        elif src.is_file():
-            shutil.copy(src, root / name)
-    return root
+    return demo_files(tmp_path / "demo")
 
 
 def git(root: Path, *args: str) -> str:
@@ -129,3 +147,27 @@ def commit_all(root: Path, message: str) -> str:
     git(root, "add", "-A")
     git(root, "commit", "-q", "--allow-empty", "-m", message)
     return git(root, "rev-parse", "HEAD")
+
+
+def run(root: Path, *args: str) -> tuple[int, str]:
+    """``openchargeback ARGS --repo ROOT`` in-process: (exit code, output)."""
+    result = CliRunner().invoke(app, [*args, "--repo", str(root)])
+    return result.exit_code, result.output
+
+
+def warehouse(root: Path) -> loader.Warehouse:
+    """The repo loaded, asserting it has no problems."""
+    wh = loader.load(load_config(root))
+    assert not wh.problems, wh.problems
+    return wh
+
+
+def ids(root: Path) -> dict[str, str]:
+    """Charge IDs by resource ID, as loaded from the repo."""
+    wh = loader.load(load_config(root))
+    return dict(wh.con.execute("SELECT resource_id, charge_id FROM charges").fetchall())
+
+
+def money(amount: Decimal) -> str:
+    """``amount`` as the statements and pages print it."""
+    return format_money(amount, USD)

@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import HEADER, row, site_files, tags
+from conftest import HEADER, csv_file, row, site_files, tags
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -275,12 +275,10 @@ def test_send_refuses_pending_charges_and_generate_refuses_a_dry_run_send(repo):
 
 
 def test_build_one_period_uses_the_history_and_writes_only_that_period(make_repo):
-    def month(period, cost):
-        return f"{HEADER}\n{row(period=period, cost=cost)}\n"
-
     repo = make_repo({
-        "periods/2026-09/aws.csv": month("2026-09", "100"),
-        "periods/2026-10/aws.csv": month("2026-10", "1000"),  # a spike against September
+        "periods/2026-09/aws.csv": csv_file(row(period="2026-09", cost="100")),
+        # a spike against September
+        "periods/2026-10/aws.csv": csv_file(row(period="2026-10", cost="1000")),
     })
     built = run("build", "-p", "2026-10", "--repo", repo)
     assert built.exit_code == 0, built.output

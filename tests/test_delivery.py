@@ -27,7 +27,7 @@ import pytest
 import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import CONFIG, row, tags
+from conftest import CONFIG, commit_all, csv_file, row, tags
 
 from generator import delivery, loader
 from generator.config import load_config
@@ -42,9 +42,7 @@ cy@test.edu: {name: Cy Young}
 dee@test.edu: {name: Dee Hock}
 """
 # ada has two projects; one charge of cy's is pending review (no fund/org).
-AWS = "\n".join([
-    "BillingPeriodStart,BillingPeriodEnd,BilledCost,ListCost,ContractedCost,ServiceName,"
-    "ResourceId,Tags",
+AWS = csv_file(
     row(cost="10.00", list_cost="12.00", contracted="11.00", tag=tags("ada@test.edu", "p1")),
     row(cost="5.00", list_cost="5.00", contracted="5.00", tag=tags("ada@test.edu", "p2")),
     row(cost="20.00", list_cost="30.00", contracted="25.00", tag=tags("bob@test.edu", "p3")),
@@ -52,7 +50,7 @@ AWS = "\n".join([
     row(cost="3.00", list_cost="3.00", contracted="3.00", tag=tags("cy@test.edu", "p4", None),
         resource="i-2"),
     row(cost="1.25", list_cost="1.25", contracted="1.25", tag=tags("dee@test.edu", "p5")),
-]) + "\n"
+)
 
 
 # --- an SMTP server that keeps what it accepts -----------------------------------------
@@ -433,21 +431,13 @@ def test_a_statement_changed_since_it_was_sent_is_reported_and_resent_only_with_
     assert [e["recipient"] for e in log(root)].count("bob@test.edu") == 2
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), "-c", "user.name=Test",
-                           "-c", "user.email=test@test.edu", *args],
-                          check=True, capture_output=True, text=True).stdout
-
-
 def test_committing_the_log_changes_every_pdf_but_no_statement_counts_as_changed(
     smtp_server: Callable[..., tuple[Mailbox, int]], make_repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
     root = make_repo({"periods/2026-10/aws.csv": AWS, "data/people.yaml": PEOPLE,
                       ".gitignore": "build/\n"}, config=email_config(port))
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "October")
+    commit_all(root, "October")
     _, statements = run(root)
     before = {st.pdf_path: st.pdf_path.read_bytes() for st in statements}
 
@@ -455,10 +445,8 @@ def test_committing_the_log_changes_every_pdf_but_no_statement_counts_as_changed
     assert "uncommitted" not in rebuilt[0].md_path.read_text()
     assert not report.due and not report.changed
 
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "Statements for October emailed")
+    commit = commit_all(root, "Statements for October emailed")[:12]
     report, rebuilt = run(root)
-    commit = git(root, "rev-parse", "HEAD")[:12]
     assert all(st.pdf_path.read_bytes() != before[st.pdf_path] for st in rebuilt)
     assert f"data commit {commit}" in rebuilt[0].md_path.read_text()
     assert len(report.current) == 4 and not report.changed and not report.due

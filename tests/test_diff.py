@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import HEADER, commit_all, git, row, tags
-from typer.testing import CliRunner
+from conftest import HEADER, commit_all, git, ids, row, run, tags
 
 from generator import build, periods
-from generator.cli import app
 from generator.config import load_config
 from generator.diff import billing_diff
 
@@ -25,16 +23,6 @@ OCTOBER = (
     + row(cost="120.10", resource="g-2", tag=tags(pi="bob@test.edu", project="p2"))
     + ",p4d.24xlarge\n"
 )
-
-
-def run(root: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, [*args, "--repo", str(root)])
-    return result.exit_code, result.output
-
-
-def ids(root: Path) -> dict[str, str]:
-    wh = build.check(load_config(root))
-    return dict(wh.con.execute("SELECT resource_id, charge_id FROM charges").fetchall())
 
 
 @pytest.fixture

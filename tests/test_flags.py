@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import CONFIG, HEADER, row, tags
+from conftest import CONFIG, HEADER, csv_file, row, tags
 
 from generator.config import load_config
 from generator.loader import load
@@ -112,8 +112,7 @@ def test_project_ended(make_repo):
 
 def test_cost_spike_against_trailing_three_periods(make_repo):
     def month(period, cost, project="p1"):
-        line = row(period=period, cost=cost, resource=project, tag=tags(project=project))
-        return f"{HEADER}\n{line}\n"
+        return csv_file(row(period=period, cost=cost, resource=project, tag=tags(project=project)))
 
     root = make_repo({
         "periods/2026-06/aws.csv": month("2026-06", "1000"),  # outside the window
@@ -121,11 +120,13 @@ def test_cost_spike_against_trailing_three_periods(make_repo):
         "periods/2026-08/aws.csv": month("2026-08", "50"),
         "periods/2026-09/aws.csv": month("2026-09", "50"),
         # p1: 301 > 3 x 50 and >= min 100 → spike. p2 has no history → no spike.
-        "periods/2026-10/aws.csv": f"{HEADER}\n"
-        + row(period="2026-10", cost="301", resource="p1", tag=tags(project="p1")) + "\n"
-        + row(period="2026-10", cost="5000", resource="p2", tag=tags(project="p2")) + "\n",
-        "periods/2026-10/hpc.csv": f"{HEADER}\n"
-        + row(period="2026-10", cost="-1", resource="p1-credit", tag=tags(project="p1")) + "\n",
+        "periods/2026-10/aws.csv": csv_file(
+            row(period="2026-10", cost="301", resource="p1", tag=tags(project="p1")),
+            row(period="2026-10", cost="5000", resource="p2", tag=tags(project="p2")),
+        ),
+        "periods/2026-10/hpc.csv": csv_file(
+            row(period="2026-10", cost="-1", resource="p1-credit", tag=tags(project="p1")),
+        ),
     })
     wh = load(load_config(root))
     rows = dict(wh.con.execute(
@@ -139,12 +140,8 @@ def test_cost_spike_against_trailing_three_periods(make_repo):
 
 def test_cost_spike_threshold_is_not_met_at_exactly_factor(make_repo):
     root = make_repo({
-        "periods/2026-09/aws.csv": month_text("2026-09", "100"),
-        "periods/2026-10/aws.csv": month_text("2026-10", "300"),
+        "periods/2026-09/aws.csv": csv_file(row(period="2026-09", cost="100")),
+        "periods/2026-10/aws.csv": csv_file(row(period="2026-10", cost="300")),
     })
     wh = load(load_config(root))
     assert wh.con.execute("SELECT list(flags) FROM charges").fetchone()[0] == [[], []]
-
-
-def month_text(period: str, cost: str) -> str:
-    return f"{HEADER}\n{row(period=period, cost=cost)}\n"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, HEADER, row
+from conftest import CONFIG, HEADER, csv_file, row, warehouse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -30,16 +29,6 @@ def tagged(**values: str) -> str:
     base = {"pi_email": "ada@test.edu", "project_id": "p1", "fund_org": "123456-1234"}
     text = json.dumps({k: v for k, v in {**base, **values}.items() if v is not None})
     return '"' + text.replace('"', '""') + '"'
-
-
-def csv_file(*rows: str) -> str:
-    return "\n".join([HEADER, *rows]) + "\n"
-
-
-def load(root: Path) -> loader.Warehouse:
-    wh = loader.load(load_config(root))
-    assert not wh.problems, wh.problems
-    return wh
 
 
 def gl_rows(wh: loader.Warehouse, j: Journal) -> list[dict[str, str]]:
@@ -72,7 +61,7 @@ def two_sources(make_repo) -> Path:
 
 
 def test_debits_equal_credits_and_the_file_says_so(make_repo) -> None:
-    wh = load(two_sources(make_repo))
+    wh = warehouse(two_sources(make_repo))
     j = make_journal(wh, PERIOD)
     rows = gl_rows(wh, j)
     debits = sum(money(r["debit"]) for r in rows)
@@ -86,7 +75,7 @@ def test_debits_equal_credits_and_the_file_says_so(make_repo) -> None:
 
 
 def test_a_recovery_entry_per_source_and_account_to_its_credit_fund_org(make_repo) -> None:
-    wh = load(two_sources(make_repo))
+    wh = warehouse(two_sources(make_repo))
     rows = gl_rows(wh, make_journal(wh, PERIOD))
     recovery = [r for r in rows if not r["pi_email"]]
     assert [(r["source"], r["fund_org"], r["account"], r["credit"]) for r in recovery] == [
@@ -98,7 +87,7 @@ def test_a_recovery_entry_per_source_and_account_to_its_credit_fund_org(make_rep
 
 
 def test_each_projects_debits_equal_its_statement_total(make_repo) -> None:
-    wh = load(two_sources(make_repo))
+    wh = warehouse(two_sources(make_repo))
     j = make_journal(wh, PERIOD)
     by_project: dict[str | None, Decimal] = defaultdict(Decimal)
     for e in j.entries:
@@ -115,7 +104,7 @@ def test_each_projects_debits_equal_its_statement_total(make_repo) -> None:
 
 
 def test_a_negative_net_changes_side(make_repo) -> None:
-    wh = load(make_repo({"periods/2026-10/aws.csv": csv_file(
+    wh = warehouse(make_repo({"periods/2026-10/aws.csv": csv_file(
         row(cost="-40.00"), row(cost="15.00", tag=tagged(project_id="p2")),
     )}))
     j = make_journal(wh, PERIOD)
@@ -129,7 +118,7 @@ def test_a_negative_net_changes_side(make_repo) -> None:
 
 
 def test_zero_amount_entries_are_left_out_and_counted(make_repo) -> None:
-    wh = load(make_repo({"periods/2026-10/aws.csv": csv_file(
+    wh = warehouse(make_repo({"periods/2026-10/aws.csv": csv_file(
         row(cost="5.00"), row(cost="-5.00", resource="i-2"),
     )}))
     j = make_journal(wh, PERIOD)
@@ -148,7 +137,7 @@ def test_account_is_the_tag_else_the_source_account_else_the_default(make_repo) 
         'hpc: {name: HPC, credit_fund_org: 100200-9200, account: "7420"}',
         "hpc: {name: HPC, credit_fund_org: 100200-9200}",
     ) + 'journal: {default_account: "7999"}\n'
-    wh = load(make_repo({
+    wh = warehouse(make_repo({
         "periods/2026-10/aws.csv": csv_file(
             row(cost="1.00"), row(cost="2.00", resource="i-2", tag=tagged(account_code="7500")),
         ),
@@ -167,7 +156,7 @@ def test_account_is_the_tag_else_the_source_account_else_the_default(make_repo) 
 def test_a_line_split_over_accounts_keeps_the_lines_rounded_total(make_repo) -> None:
     # Three half-cent charges on one statement line, each with its own account: the line is
     # 0.015 → 0.02, the parts 0.005 → 0.01 each. The parts must still add up to 0.02.
-    wh = load(make_repo({"periods/2026-10/aws.csv": csv_file(*[
+    wh = warehouse(make_repo({"periods/2026-10/aws.csv": csv_file(*[
         row(cost="0.005", resource=f"i-{n}", tag=tagged(account_code=f"750{n}"))
         for n in range(3)
     ])}))
@@ -183,7 +172,7 @@ def test_a_line_split_over_accounts_keeps_the_lines_rounded_total(make_repo) -> 
 
 
 def test_references_are_kept_on_the_charge_entries(make_repo) -> None:
-    wh = load(make_repo({"periods/2026-10/aws.csv": csv_file(
+    wh = warehouse(make_repo({"periods/2026-10/aws.csv": csv_file(
         row(cost="1.00", tag=tagged(reference_1="NSF-123")),
         row(cost="2.00", resource="i-2", tag=tagged(reference_1="NIH-9", reference_2="=x")),
     )}))
@@ -197,7 +186,7 @@ def test_references_are_kept_on_the_charge_entries(make_repo) -> None:
 
 
 def test_a_source_with_no_config_is_named(make_repo) -> None:
-    wh = load(make_repo({"periods/2026-10/gcp.csv": csv_file(row())}))
+    wh = warehouse(make_repo({"periods/2026-10/gcp.csv": csv_file(row())}))
     (problem,) = problems_of(wh)
     assert "sources.gcp" in problem and "not configured" in problem
     assert "periods/2026-10/gcp.csv" in problem
@@ -205,13 +194,13 @@ def test_a_source_with_no_config_is_named(make_repo) -> None:
 
 def test_a_source_with_no_credit_fund_org_is_named(make_repo) -> None:
     config = CONFIG.replace("hpc: {name: HPC, credit_fund_org: 100200-9200,", "hpc: {name: HPC,")
-    wh = load(make_repo({"periods/2026-10/hpc.csv": csv_file(row())}, config=config))
+    wh = warehouse(make_repo({"periods/2026-10/hpc.csv": csv_file(row())}, config=config))
     (problem,) = problems_of(wh)
     assert "sources.hpc.credit_fund_org: missing" in problem
 
 
 def test_a_source_name_in_another_case_still_gets_its_credit(make_repo) -> None:
-    wh = load(make_repo({"periods/2026-10/AWS.csv": csv_file(row(cost="3.00"))}))
+    wh = warehouse(make_repo({"periods/2026-10/AWS.csv": csv_file(row(cost="3.00"))}))
     j = make_journal(wh, PERIOD)
     assert [(e.kind, e.source, e.fund_org, e.is_debit) for e in j.entries] == [
         ("charge", "aws", "123456-1234", True),
@@ -228,7 +217,7 @@ def test_an_approved_fund_org_the_regex_cannot_parse_is_named(make_repo) -> None
               reason: the department says it is right
         """,
     })
-    (problem,) = problems_of(load(root))
+    (problem,) = problems_of(warehouse(root))
     assert problem.startswith("periods/2026-10/aws.csv: 1 billed charges go to fund/org '12-34'")
     assert "review.fund_org_patterns cannot parse" in problem
     assert "reassign them with set: fund_org in reviews/2026-10.yaml" in problem
@@ -236,7 +225,7 @@ def test_an_approved_fund_org_the_regex_cannot_parse_is_named(make_repo) -> None
 
 def test_the_journal_regex_can_be_stricter_than_the_review_patterns(make_repo) -> None:
     config = CONFIG + "journal: {fund_org_regex: '(?P<fund>1\\d{5})-(?P<orgn>\\d{4})'}\n"
-    wh = load(make_repo({"periods/2026-10/aws.csv": csv_file(
+    wh = warehouse(make_repo({"periods/2026-10/aws.csv": csv_file(
         row(tag=tagged(fund_org="223456-1234")),
     )}, config=config))
     (problem,) = problems_of(wh)
@@ -252,13 +241,13 @@ def test_an_approved_charge_without_fund_org_is_named(make_repo) -> None:
               reason: approved without a fund, by mistake
         """,
     })
-    (problem,) = problems_of(load(root))
+    (problem,) = problems_of(warehouse(root))
     assert "1 billed charges have no fund/org" in problem
 
 
 def test_an_account_tag_that_fails_the_pattern_is_named(make_repo) -> None:
     config = CONFIG + "journal: {account_pattern: '\\d{4}'}\n"
-    wh = load(make_repo({"periods/2026-10/aws.csv": csv_file(
+    wh = warehouse(make_repo({"periods/2026-10/aws.csv": csv_file(
         row(), row(resource="i-2", tag=tagged(account_code="74-10")),
     )}, config=config))
     (problem,) = problems_of(wh)
@@ -271,7 +260,7 @@ def test_a_configured_account_that_fails_the_pattern_is_named(make_repo) -> None
     config = CONFIG.replace('account: "7420"', 'account: "74x"') + (
         "journal: {account_pattern: '\\d{4}', default_account: '1'}\n"
     )
-    wh = load(make_repo({"periods/2026-10/aws.csv": csv_file(row())}, config=config))
+    wh = warehouse(make_repo({"periods/2026-10/aws.csv": csv_file(row())}, config=config))
     assert problems_of(wh) == [
         "data/config.yaml: journal.default_account: '1' does not match "
         "journal.account_pattern '\\\\d{4}'",
@@ -282,7 +271,7 @@ def test_a_configured_account_that_fails_the_pattern_is_named(make_repo) -> None
 
 def test_a_source_with_no_account_and_no_default_is_named(make_repo) -> None:
     config = CONFIG.replace(', account: "7420"', "")
-    wh = load(make_repo({"periods/2026-10/hpc.csv": csv_file(
+    wh = warehouse(make_repo({"periods/2026-10/hpc.csv": csv_file(
         row(), row(resource="i-2", tag=tagged(account_code="7421")),
     )}, config=config))
     (problem,) = problems_of(wh)
@@ -294,7 +283,7 @@ def test_a_source_with_no_account_and_no_default_is_named(make_repo) -> None:
 
 def test_an_unparseable_credit_fund_org_is_named(make_repo) -> None:
     config = CONFIG.replace("credit_fund_org: 100200-9200", "credit_fund_org: RC-OPS")
-    wh = load(make_repo({"periods/2026-10/aws.csv": csv_file(row())}, config=config))
+    wh = warehouse(make_repo({"periods/2026-10/aws.csv": csv_file(row())}, config=config))
     assert problems_of(wh) == [
         "data/config.yaml: sources.hpc.credit_fund_org: 'RC-OPS' cannot be parsed by "
         "review.fund_org_patterns"
@@ -305,7 +294,7 @@ def test_no_fund_org_regex_at_all_is_named(make_repo) -> None:
     config = "".join(
         line for line in CONFIG.splitlines(keepends=True) if "fund_org_patterns" not in line
     )
-    wh = load(make_repo({"periods/2026-10/aws.csv": csv_file(row())}, config=config))
+    wh = warehouse(make_repo({"periods/2026-10/aws.csv": csv_file(row())}, config=config))
     (problem,) = problems_of(wh)
     assert "journal.fund_org_regex: not set, and review.fund_org_patterns is empty" in problem
 
@@ -313,7 +302,7 @@ def test_no_fund_org_regex_at_all_is_named(make_repo) -> None:
 def test_every_problem_is_reported_at_once(make_repo) -> None:
     config = CONFIG.replace("hpc: {name: HPC, credit_fund_org: 100200-9200,", "hpc: {name: HPC,")
     config += "journal: {account_pattern: '\\d{4}'}\n"
-    wh = load(make_repo({
+    wh = warehouse(make_repo({
         "periods/2026-10/hpc.csv": csv_file(row(tag=tagged(account_code="x"))),
         "periods/2026-10/gcp.csv": csv_file(row()),
     }, config=config))
@@ -325,7 +314,7 @@ def test_every_problem_is_reported_at_once(make_repo) -> None:
 
 
 def test_an_unbalanced_journal_is_refused(make_repo) -> None:
-    wh = load(two_sources(make_repo))
+    wh = warehouse(two_sources(make_repo))
     j = make_journal(wh, PERIOD)
     j.entries.pop()  # lose the last recovery entry
     (problem,) = check_balance(j)
@@ -376,7 +365,7 @@ def flagged_repo(make_repo, decision: str | None) -> Path:
 def test_flagged_charges_wait_for_approval_and_rejected_never_come(
     make_repo, decision: str | None, debits: str
 ) -> None:
-    wh = load(flagged_repo(make_repo, decision))
+    wh = warehouse(flagged_repo(make_repo, decision))
     j = make_journal(wh, PERIOD)
     assert j.debits == j.credits == Decimal(debits)
 
@@ -388,7 +377,7 @@ def test_the_banner_template_renders_a_balanced_dc_feed(make_repo) -> None:
     root = two_sources(make_repo)
     config = root / "data" / "config.yaml"
     config.write_text(config.read_text() + "journal: {template: journal_banner.csv.j2}\n")
-    wh = load(root)
+    wh = warehouse(root)
     j = make_journal(wh, PERIOD)
     text = render(wh, j, "gl")
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -413,7 +402,7 @@ def test_fund_org_parts_and_descriptions_come_from_the_config(make_repo) -> None
         "periods/2026-10/aws.csv": csv_file(row(cost="2.00")),
         "data/people.yaml": "ada@test.edu: {name: Ada Lovelace}\n",
     }, config=config)
-    wh = load(root)
+    wh = warehouse(root)
     j = make_journal(wh, PERIOD)
     assert j.part_names == ("fund", "orgn", "program")
     charge, recovery = j.entries
@@ -434,7 +423,7 @@ def test_a_template_can_be_chosen_from_the_repo(make_repo) -> None:
             "{% endfor %}\n"
         ),
     }, config=CONFIG + "journal: {template: workday.csv.j2, description: '-{{ project_id }}'}\n")
-    wh = load(root)
+    wh = warehouse(root)
     assert render(wh, make_journal(wh, PERIOD), "gl") == (
         "Ledger,Cost Center,Amount,Memo\n"
         "7410,123456-1234,2.00,'-p1\n"
@@ -451,7 +440,7 @@ def test_a_template_can_be_chosen_from_the_repo(make_repo) -> None:
 def test_template_problems_are_named(make_repo, journal_config: str, expected: str) -> None:
     root = make_repo({"periods/2026-10/aws.csv": csv_file(row())},
                      config=CONFIG + f"journal: {journal_config}\n")
-    wh = load(root)
+    wh = warehouse(root)
     with pytest.raises(DataError) as info:
         render(wh, make_journal(wh, PERIOD), "gl")
     assert expected in str(info.value)
@@ -462,7 +451,7 @@ def test_a_template_error_names_the_template_line(make_repo) -> None:
         "periods/2026-10/aws.csv": csv_file(row()),
         "site_templates/bad.csv.j2": "a,b\n{% for e in entries %}\n{{ e.acount }}\n{% endfor %}\n",
     }, config=CONFIG + "journal: {template: bad.csv.j2}\n")
-    wh = load(root)
+    wh = warehouse(root)
     with pytest.raises(DataError) as info:
         render(wh, make_journal(wh, PERIOD), "gl")
     (problem,) = info.value.problems
@@ -471,7 +460,7 @@ def test_a_template_error_names_the_template_line(make_repo) -> None:
 
 
 def test_text_cells_are_neutralized_and_amounts_are_not(make_repo) -> None:
-    wh = load(make_repo({
+    wh = warehouse(make_repo({
         "periods/2026-10/aws.csv": csv_file(
             row(cost="-3.00", service="=HYPERLINK(\"http://evil\")",
                 tag=tagged(project_id="+cmd", pi_email="@ada@test.edu")),
@@ -489,7 +478,7 @@ def test_text_cells_are_neutralized_and_amounts_are_not(make_repo) -> None:
 
 
 def test_detail_has_one_row_per_statement_line(make_repo) -> None:
-    wh = load(two_sources(make_repo))
+    wh = warehouse(two_sources(make_repo))
     rows = list(csv.DictReader(io.StringIO(render(wh, make_journal(wh, PERIOD), "detail"))))
     (lines,) = wh.con.execute("SELECT count(*) FROM statement_lines").fetchone() or (0,)
     assert len(rows) == lines == 4
@@ -545,7 +534,7 @@ def test_random_charges_always_balance(tmp_path_factory, charges: list[dict]) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(csv_file(*rows))
 
-    wh = load(root)
+    wh = warehouse(root)
     j = make_journal(wh, PERIOD)
     assert j.debits == j.credits
     rows = gl_rows(wh, j)
@@ -631,7 +620,7 @@ def test_export_journal_of_a_period_that_is_not_there(make_repo) -> None:
     assert result.exit_code == 2
     assert "no period 2026-11 in periods/; the periods are: 2026-10" in result.output
     with pytest.raises(UsageError):
-        journal.export(load(root), "2026-11", "gl", None)
+        journal.export(warehouse(root), "2026-11", "gl", None)
 
 
 def test_build_writes_every_periods_journal(make_repo) -> None:
@@ -650,9 +639,11 @@ def test_build_writes_every_periods_journal(make_repo) -> None:
 GOLDEN = Path(__file__).parent / "golden" / "journal-2026-10-gl.csv"
 
 
-def test_the_demo_journals_balance_and_match_the_statements(demo_repo: Path) -> None:
-    """Set UPDATE_GOLDEN=1 to rewrite the golden GL file after a deliberate change."""
-    wh = load(demo_repo)
+def test_the_demo_journals_balance_and_match_the_statements(
+    demo_repo: Path, request: pytest.FixtureRequest
+) -> None:
+    """Run with --update-golden to rewrite the golden GL file after a deliberate change."""
+    wh = warehouse(demo_repo)
     assert wh.periods == ["2026-08", "2026-09", "2026-10"]
     for period in wh.periods:
         j = make_journal(wh, period)
@@ -670,7 +661,7 @@ def test_the_demo_journals_balance_and_match_the_statements(demo_repo: Path) -> 
         assert sum(net.values()) == sum(statement.values())
     j = make_journal(wh, PERIOD)
     text = render(wh, j, "gl")
-    if os.environ.get("UPDATE_GOLDEN"):
+    if request.config.getoption("--update-golden"):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
@@ -683,7 +674,7 @@ def test_the_templates_in_the_docs_render_balanced_files(demo_repo: Path) -> Non
     doc = (Path(__file__).parent.parent / "docs" / "admin" / "journal.md").read_text()
     blocks = [b.split("```")[0].strip("\n") + "\n" for b in doc.split("```jinja\n")[1:]]
     assert len(blocks) == 2  # Workday and PeopleSoft
-    wh = load(demo_repo)
+    wh = warehouse(demo_repo)
     j = make_journal(wh, PERIOD)
     for n, block in enumerate(blocks):
         (demo_repo / "site_templates" / f"doc{n}.csv.j2").write_text(block)

@@ -6,22 +6,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import HEADER, commit_all, git, row, tags
-from typer.testing import CliRunner
+from conftest import HEADER, commit_all, git, row, run, tags
 
 from generator import build, periods
-from generator.cli import app
 from generator.config import load_config
 from generator.errors import DataError, UsageError
 from generator.ingest import ingest
 
 AWS = "\n".join([HEADER, row(cost="10.00"), row(cost="5.50", resource="i-2")]) + "\n"
 FLAGGED = row(cost="7.00", resource="i-3", tag=tags(pi=None))
-
-
-def run(root: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, [*args, "--repo", str(root)])
-    return result.exit_code, result.output
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import HEADER, row, tags
+from conftest import HEADER, ids, row, tags
 
 from generator.config import load_config
 from generator.errors import DataError
@@ -19,11 +19,6 @@ DATA = "\n".join([
     row(resource="gpu-1", cost="30", tag=tags(fund="bad")),
     row(resource="gpu-2", cost="40", tag=tags(fund="bad")),
 ]) + "\n"
-
-
-def ids(root) -> dict[str, str]:
-    wh = load(load_config(root))
-    return dict(wh.con.execute("SELECT resource_id, charge_id FROM charges").fetchall())
 
 
 def states(root):

@@ -18,12 +18,11 @@ from xml.etree.ElementTree import Element
 import pytest
 import tinyhtml5
 import yaml
-from conftest import CONFIG, HEADER, ROOT, row, site_files, tags
+from conftest import CONFIG, HEADER, ROOT, money, row, site_files, tags
 
 from generator import build, loader, site
 from generator.config import SCHEMA, load_config
 from generator.errors import DataError
-from generator.money import format_money
 
 SCRIPT = "<script>alert(1)</script>"
 LINK = "| ** [x](javascript:alert(1))"
@@ -119,10 +118,6 @@ def table_after(doc: Element, heading: str) -> list[list[str]]:
         elif seen and el.tag == "table":
             return [[text(c) for c in tr if c.tag in ("th", "td")] for tr in el.iter("tr")]
     raise AssertionError(f"no table after {heading!r}")
-
-
-def money(amount: Decimal) -> str:
-    return format_money(amount, load_config(ROOT).currency)
 
 
 # --- the build -------------------------------------------------------------------------------
@@ -357,9 +352,8 @@ class FakeStatement:
     csv_path: Path
 
 
-def test_statement_downloads_are_copied_and_linked(tmp_path: Path):
-    root = write_repo(tmp_path / "repo")
-    wh = loader.load(load_config(root))
+def test_statement_downloads_are_copied_and_linked(built: Built, tmp_path: Path):
+    wh = built.wh  # generate_pages only reads it and writes under ``out``
     files = tmp_path / "statements"
     files.mkdir()
     (files / "s.pdf").write_bytes(b"%PDF-1.7 test")

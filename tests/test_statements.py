@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -15,17 +13,16 @@ from pathlib import Path
 import markdown
 import pypdf
 import pytest
-from conftest import CONFIG, HEADER, row, tags
+from conftest import CONFIG, HEADER, commit_all, demo_files, money, row, tags, warehouse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from generator import loader
 from generator.cli import app
-from generator.config import Currency, load_config
+from generator.config import load_config
 from generator.errors import DataError, UsageError
 from generator.journal import make_journal
-from generator.money import format_money
 from generator.statements import (
     RESOURCE_LIMIT,
     Statement,
@@ -36,7 +33,6 @@ from generator.statements import (
     write_statements,
 )
 
-USD = Currency()
 GOLDEN = Path(__file__).parent / "golden"
 
 PEOPLE = """\
@@ -45,16 +41,6 @@ ada@test.edu: {name: Dr. Ada Lovelace, department: Mathematics}
 PROJECTS = """\
 p1: {name: Analytical Engine, pi_email: ada@test.edu, fund_org: 123456-1234}
 """
-
-
-def money(amount: Decimal) -> str:
-    return format_money(amount, USD)
-
-
-def warehouse(root: Path) -> loader.Warehouse:
-    wh = loader.load(load_config(root))
-    assert not wh.problems, wh.problems
-    return wh
 
 
 def totals(wh: loader.Warehouse, s: Statement) -> dict[str, Decimal]:
@@ -160,10 +146,19 @@ def test_a_typical_statement_is_one_page(make_repo: Callable[..., Path]) -> None
     assert "14 resources." in s.md_path.read_text()
 
 
-def test_golden_demo_statement(demo_repo: Path, request: pytest.FixtureRequest) -> None:
+@pytest.fixture(scope="module")
+def demo_october(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[loader.Warehouse, list[Statement]]:
+    """The demo repo loaded and its October statements written, once for the module."""
+    wh = warehouse(demo_files(tmp_path_factory.mktemp("demo") / "demo"))
+    return wh, write_statements(wh, ["2026-10"])
+
+
+def test_golden_demo_statement(demo_october: tuple[loader.Warehouse, list[Statement]],
+                               request: pytest.FixtureRequest) -> None:
     """The demo repo's statement for one project, byte for byte."""
-    wh = warehouse(demo_repo)
-    statements = write_statements(wh, ["2026-10"], dry_run=False)
+    _, statements = demo_october
     s = one(statements, "astro-sim")
     golden = GOLDEN / f"statement_{s.period}_{s.pi_email}_{s.project_id}.md"
     text = s.md_path.read_text(encoding="utf-8")
@@ -173,9 +168,10 @@ def test_golden_demo_statement(demo_repo: Path, request: pytest.FixtureRequest) 
     assert text == golden.read_text(encoding="utf-8")
 
 
-def test_demo_statements_add_up_match_the_journal_and_fit_on_a_page(demo_repo: Path) -> None:
-    wh = warehouse(demo_repo)
-    statements = write_statements(wh, ["2026-10"])
+def test_demo_statements_add_up_match_the_journal_and_fit_on_a_page(
+    demo_october: tuple[loader.Warehouse, list[Statement]],
+) -> None:
+    wh, statements = demo_october
     assert statements
     pages = [len(pypdf.PdfReader(s.pdf_path).pages) for s in statements]
     assert sorted(pages)[len(pages) // 2] == 1  # the typical (median) statement: one page
@@ -489,16 +485,13 @@ def test_an_institution_restyles_with_its_own_css(make_repo: Callable[..., Path]
         write_statements(warehouse(root))
 
 
-def test_commit_and_date_come_from_git(make_repo: Callable[..., Path]) -> None:
+def test_commit_and_date_come_from_git(make_repo: Callable[..., Path],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_repo({"periods/2026-10/aws.csv": f"{HEADER}\n{row()}\n"})
-    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-11-03T09:30:00+00:00",
-           "GIT_COMMITTER_DATE": "2026-11-03T09:30:00+00:00", "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@test.edu", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@test.edu"}
-    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "data"]):
-        subprocess.run(["git", *args], cwd=root, env=env, check=True)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                            text=True, check=True).stdout.strip()
+    with monkeypatch.context() as env:  # the dates only for the commit, not for the build
+        env.setenv("GIT_AUTHOR_DATE", "2026-11-03T09:30:00+00:00")
+        env.setenv("GIT_COMMITTER_DATE", "2026-11-03T09:30:00+00:00")
+        commit = commit_all(root, "data")
     (s,) = write_statements(warehouse(root))
     md = s.md_path.read_text()
     assert f"built from data commit {commit[:12]} of 3 November 2026." in md
