@@ -146,6 +146,9 @@ class Client:
                         ) from exc
                     raise
                 self.sleep(wait)
+            except Failure as exc:  # refused or unconfirmed, perhaps after retries
+                exc.attempts = attempt
+                raise
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _attempt(

@@ -74,11 +74,11 @@ class Mailbox:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           options: list[str]) -> str:
-        if address in self.refuse:
-            return self.refuse[address]
         if self.defer.get(address):
             self.defer[address] -= 1
             return "451 4.7.1 try again later"
+        if address in self.refuse:
+            return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -326,6 +326,17 @@ def test_a_temporary_failure_is_retried_with_exponential_backoff(
     assert report.ok and waits == [2, 4]
     assert len(box.to("bob@test.edu")) == 1
     assert {e["recipient"]: e["attempts"] for e in log(root)}["bob@test.edu"] == 3
+
+
+def test_a_refusal_after_a_retry_logs_every_attempt(
+    smtp_server: Callable[..., tuple[Mailbox, int]], repo: Callable[..., Path]
+) -> None:
+    _, port = smtp_server(Mailbox(defer={"bob@test.edu": 1},
+                                  refuse={"bob@test.edu": "550 5.1.1 no such user"}))
+    root, statements = repo(port)
+    report, _ = run(root, statements, retry_seconds=(0, 0, 0))
+    assert [(d.recipient, d.attempts) for d in report.failed] == [("bob@test.edu", 2)]
+    assert {e["recipient"]: e["attempts"] for e in log(root)}["bob@test.edu"] == 2
 
 
 def test_giving_up_after_the_last_retry_logs_a_failure_and_goes_on(
