@@ -25,10 +25,9 @@ good, unless ``skip_bad`` is set. Money is ``Decimal``; core-seconds and bytes a
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -1001,19 +1000,11 @@ def _iso(moment: datetime) -> str:
 
 
 def _write_csv(out: Path, columns: Sequence[str], rows: list[dict[str, str]]) -> None:
-    """Write to a temporary file beside ``out`` and move it into place once complete."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(columns), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        os.chmod(tmp, 0o666 & ~files.umask())  # mkstemp makes it private; give it normal rights
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    files.atomic_write(out, text.getvalue().encode("utf-8"))
 
 
 def _result(

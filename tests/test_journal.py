@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -578,6 +579,17 @@ def test_the_same_data_builds_the_same_bytes(make_repo) -> None:
     assert first == second
     assert sorted(first) == ["detail.csv", "gl.csv", "summary.csv"]
     assert oct((root / "build" / "journals" / PERIOD).stat().st_mode & 0o777) != "0o700"
+
+
+def test_journal_files_get_the_rights_of_any_new_file(make_repo) -> None:
+    # Written through a private temporary file, they were left readable by the owner only.
+    root = two_sources(make_repo)
+    build.build(load_config(root))
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for path in (root / "build" / "journals" / PERIOD).iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path
+    assert (root / "build/reconciliation.csv").stat().st_mode & 0o777 == 0o666 & ~mask
 
 
 # -- the export-journal command ----------------------------------------------------------------
