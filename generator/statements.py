@@ -538,21 +538,15 @@ def render_all(jobs: list[Job]) -> list[Problem]:
     """Render every job across the cores; stop at the first problem (a template error is the
     same for every statement).
 
-    The first statement is rendered here, so a template error shows before any worker
-    starts. Workers come from a fresh forkserver process that has imported this module and
+    Workers come from a fresh forkserver process that has imported this module and
     WeasyPrint, not from a fork of this process: a fork of a process running threads
     (DuckDB's own; a test's SMTP server) with WeasyPrint's native libraries in use now and
-    then gave a worker a segmentation fault.
+    then gave a worker a segmentation fault. Starting them takes about as long as rendering
+    two statements, so fewer than three are rendered here.
     """
-    if not jobs:
-        return []
-    first = render(jobs[0])
-    if first:
-        return [first]
-    rest = jobs[1:]
-    workers = min(os.cpu_count() or 1, len(rest))
-    if workers <= 1:
-        for job in progress(rest, "Rendering statements", lambda job: job.name):
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers <= 1 or len(jobs) < 3:
+        for job in progress(jobs, "Rendering statements", lambda job: job.name):
             problem = render(job)
             if problem:
                 return [problem]
@@ -560,8 +554,8 @@ def render_all(jobs: list[Job]) -> list[Problem]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.statements", "weasyprint"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures: list[Future[Problem | None]] = [pool.submit(render, job) for job in rest]
-        names = {id(f): job.name for f, job in zip(futures, rest, strict=True)}
+        futures: list[Future[Problem | None]] = [pool.submit(render, job) for job in jobs]
+        names = {id(f): job.name for f, job in zip(futures, jobs, strict=True)}
         for future in progress(futures, "Rendering statements", lambda f: names[id(f)]):
             problem = future.result()
             if problem:
