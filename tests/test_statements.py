@@ -13,7 +13,17 @@ from pathlib import Path
 import markdown
 import pypdf
 import pytest
-from conftest import CONFIG, HEADER, commit_all, demo_files, money, row, tags, warehouse
+from conftest import (
+    CONFIG,
+    HEADER,
+    commit_all,
+    csv_file,
+    demo_files,
+    money,
+    row,
+    tags,
+    warehouse,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -460,6 +470,20 @@ def test_a_broken_template_names_its_file_and_line(
     (problem,) = exc.value.problems
     assert problem.where.startswith(where)
     assert "template" in problem.message
+    folder = root / "build/statements"
+    assert not folder.exists() or list(folder.iterdir()) == []  # nothing half-written
+
+
+def test_a_template_error_in_the_workers_stops_the_run(make_repo: Callable[..., Path]) -> None:
+    """Three statements or more render in worker processes; the first template error
+    there ends the run with one problem and writes nothing."""
+    rows = [row(tag=tags(project=f"p{i}")) for i in range(4)]
+    root = make_repo({"periods/2026-10/aws.csv": csv_file(*rows),
+                      "site_templates/statement.md.j2": "# ok\n{{ summary.nothing_here }}\n"})
+    with pytest.raises(DataError) as exc:
+        write_statements(warehouse(root))
+    (problem,) = exc.value.problems
+    assert problem.where == "site_templates/statement.md.j2:2"
     folder = root / "build/statements"
     assert not folder.exists() or list(folder.iterdir()) == []  # nothing half-written
 
