@@ -228,7 +228,8 @@ def _get(node: Any, dotted: str) -> Any:
     return node
 
 
-def _as_tuple(value: Any) -> tuple[str, ...]:
+def as_tuple(value: Any) -> tuple[str, ...]:
+    """A setting that takes one value or a list of them (``STR_OR_LIST``), as a tuple."""
     if value is None:
         return ()
     return tuple(value) if isinstance(value, list) else (value,)
@@ -276,9 +277,9 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
             )
         _check_regex(rule.get("pattern"), f"review.patterns[{i}].pattern", path, problems)
         patterns.append(
-            PatternRule(str(rule.get("name")), _as_tuple(rule.get("columns")), str(rule["pattern"]))
+            PatternRule(str(rule.get("name")), as_tuple(rule.get("columns")), str(rule["pattern"]))
         )
-    fund_org_patterns = _as_tuple(review.get("fund_org_patterns"))
+    fund_org_patterns = as_tuple(review.get("fund_org_patterns"))
     for i, pattern in enumerate(fund_org_patterns):
         _check_regex(pattern, f"review.fund_org_patterns[{i}]", path, problems)
     spike = review.get("cost_spike") or {}
@@ -306,7 +307,7 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         organization={k: str(v) for k, v in (raw.get("organization") or {}).items()},
         currency=currency,
         cost_basis=cost_basis,
-        tags={name: _as_tuple((raw.get("tags") or {}).get(name)) or (name,) for name in TAG_FIELDS},
+        tags={name: as_tuple((raw.get("tags") or {}).get(name)) or (name,) for name in TAG_FIELDS},
         patterns=tuple(patterns),
         fund_org_patterns=fund_org_patterns,
         spike_factor=Decimal(str(spike.get("factor", 3))),

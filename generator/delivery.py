@@ -50,7 +50,7 @@ import jinja2
 import yaml
 
 from . import smtp
-from .config import STR_OR_LIST, Config, _as_tuple, check_schema, load_yaml
+from .config import STR_OR_LIST, Config, as_tuple, check_schema, load_yaml
 from .errors import DataError, Problem, UsageError
 from .files import atomic_write, replace_dir, sha256, shown, slug, staging_dir
 from .loader import Warehouse, load
@@ -209,7 +209,7 @@ def settings(cfg: Config) -> Settings:
         bad("from", f"{sender!r} is not an email address; set email.from, e.g. "
                     "'Research Computing Billing <billing@example.edu>'")
     for key in ("reply_to", "bcc"):
-        for value in _as_tuple(raw.get(key)):
+        for value in as_tuple(raw.get(key)):
             if "@" not in parseaddr(str(value))[1]:
                 bad(key, f"{value!r} is not an email address")
     subject = raw.get("subject") or DEFAULT_SUBJECT
@@ -241,7 +241,7 @@ def settings(cfg: Config) -> Settings:
     return Settings(
         sender=sender,
         reply_to=raw.get("reply_to"),
-        bcc=tuple(str(b) for b in _as_tuple(raw.get("bcc"))),
+        bcc=tuple(str(b) for b in as_tuple(raw.get("bcc"))),
         subject=subject,
         site_url=raw.get("site_url"),
         smtp=server,
@@ -293,7 +293,7 @@ def read_log(cfg: Config, period: str) -> list[Delivery]:
             sent_at=e.get("sent_at"),
             attempts=e.get("attempts", 0),
             error=e.get("error"),
-            bcc_refused=list(_as_tuple(e.get("bcc_refused"))),
+            bcc_refused=list(as_tuple(e.get("bcc_refused"))),
         )
         for e in entries
     ]
