@@ -17,7 +17,7 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generator.scaffold import copy_shipped  # noqa: E402  (stdlib only)
+from generator.common.shipped import copy_shipped  # noqa: E402  (stdlib only)
 
 
 class BuildWithScaffold(build_py):

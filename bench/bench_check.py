@@ -23,7 +23,8 @@ from common import ROOT, best, make_repo
 
 sys.path.insert(0, str(ROOT))
 
-from generator import focus, sql  # noqa: E402
+from generator.common import sql
+from generator.read import focus  # noqa: E402
 
 
 def main() -> None:

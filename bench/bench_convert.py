@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.convert import convert_slurm  # noqa: E402
+from generator.read.convert import convert_slurm  # noqa: E402
 
 ACCOUNTS = (
     "lindqvist-astro",

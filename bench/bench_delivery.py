@@ -36,8 +36,9 @@ sys.path.insert(0, str(HERE))
 
 from make_focus import generate  # noqa: E402
 
-from generator import delivery, loader  # noqa: E402
-from generator.config import load_config  # noqa: E402
+from generator.deliver import email as delivery  # noqa: E402
+from generator.read.config import load_config  # noqa: E402
+from generator.warehouse import load as loader  # noqa: E402
 
 PERIOD = "2026-10"
 

@@ -33,8 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import common  # noqa: E402
 
-from generator import loader, site  # noqa: E402
-from generator.config import load_config  # noqa: E402
+from generator.read.config import load_config  # noqa: E402
+from generator.render import site  # noqa: E402
+from generator.warehouse import load as loader  # noqa: E402
 
 T = TypeVar("T")
 

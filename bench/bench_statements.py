@@ -35,10 +35,10 @@ from typing import TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator import loader  # noqa: E402
-from generator.config import load_config  # noqa: E402
-from generator.statements import Job, prepare, render, write_statements  # noqa: E402
-from generator.template_filters import environment, template_dirs  # noqa: E402
+from generator.read.config import load_config  # noqa: E402
+from generator.render.filters import environment, template_dirs  # noqa: E402
+from generator.render.statements import Job, prepare, render, write_statements  # noqa: E402
+from generator.warehouse import load as loader  # noqa: E402
 
 CONFIG = """\
 organization:
@@ -142,7 +142,7 @@ def statement_html(job: Job) -> str:
     from markdown import markdown
     from markupsafe import Markup
 
-    from generator.statements import MARKDOWN, MD_TEMPLATE, PDF_TEMPLATE, stylesheet
+    from generator.render.statements import MARKDOWN, MD_TEMPLATE, PDF_TEMPLATE, stylesheet
 
     env = environment(job.dirs, job.currency)
     body = markdown(env.get_template(MD_TEMPLATE).render(job.context), extensions=["tables"],

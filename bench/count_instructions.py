@@ -40,10 +40,10 @@ def child(side: str, renders: int, repo: Path) -> None:
         for _ in range(1 + renders):
             HTML(string=page).write_pdf()  # as bench_statements times WeasyPrint alone
         return
-    from generator import loader
-    from generator.config import load_config
-    from generator.statements import Job, logo_uri, prepare, render
-    from generator.template_filters import template_dirs
+    from generator.read.config import load_config
+    from generator.render.filters import template_dirs
+    from generator.render.statements import Job, logo_uri, prepare, render
+    from generator.warehouse import load as loader
 
     cfg = load_config(repo)
     prepared = prepare(loader.load(cfg), [bench_statements.PERIODS[-1]], logo_uri(cfg))

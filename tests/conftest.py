@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator import loader
 from generator.cli import app
-from generator.config import Currency, load_config
-from generator.money import format_money
+from generator.common.money import format_money
+from generator.read.config import Currency, load_config
+from generator.warehouse import load as loader
 
 ROOT = Path(__file__).resolve().parent.parent
 USD = Currency()  # the default currency, the same as CONFIG's and the demo repo's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from generator import charts
+from generator.render import charts
 
 
 def test_segments_stack_and_scale():

@@ -180,17 +180,19 @@ def test_show_lists_the_statements_emailed_to_the_pi(repo):
 
 
 def test_send_passes_its_options_and_exits_1_when_some_failed(repo, monkeypatch):
-    from generator import delivery
+    from generator.commands import send
+    from generator.deliver import email as delivery
+    from generator.read.deliveries import Delivery
 
     calls = []
 
     def fake_run(cfg, period, **options):
         calls.append((period, options))
-        failed = delivery.Delivery("bob@test.edu", "failed", "<m2>", [], error="550 no user")
-        sent = delivery.Delivery("ada@test.edu", "sent", "<m1>", [{"file": "a", "sha256": "b"}])
+        failed = Delivery("bob@test.edu", "failed", "<m2>", [], error="550 no user")
+        sent = Delivery("ada@test.edu", "sent", "<m1>", [{"file": "a", "sha256": "b"}])
         return delivery.Report(period, "smtp", sent=[sent], failed=[failed])
 
-    monkeypatch.setattr(delivery, "run", fake_run)
+    monkeypatch.setattr(send, "run", fake_run)
     result = run("send", "-p", "2026-10", "--only", "ada@test.edu", "--only", "bob@test.edu",
                  "--resend", "--allow-pending", "--repo", repo)
     assert calls == [("2026-10", {"dry_run": False, "only": ["ada@test.edu", "bob@test.edu"],
@@ -209,7 +211,7 @@ def test_build_says_when_it_skips_the_site(repo):
 
 
 def test_serve_builds_then_runs_mkdocs_serve(repo, monkeypatch):
-    from generator import site
+    from generator.render import site
 
     site_files(repo)
     calls = []

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import CONFIG
 
-from generator.config import load_config
-from generator.errors import DataError
+from generator.common.errors import DataError
+from generator.read.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

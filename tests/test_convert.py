@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.convert import (
+from generator.common.errors import DataError, UsageError
+from generator.read.config import load_config
+from generator.read.convert import (
     ConvertResult,
     convert_slurm,
     convert_storage,
     load_slurm_rates,
     load_storage_rates,
 )
-from generator.errors import DataError, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -422,7 +422,7 @@ def test_totals_are_conserved_from_sacct_to_focus(repo: Path) -> None:
 
 
 def test_output_reads_back_through_ingest_with_no_errors(repo: Path) -> None:
-    from generator.ingest import ingest
+    from generator.commands.ingest import ingest
 
     result, _ = slurm(
         repo,

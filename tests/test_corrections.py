@@ -10,12 +10,13 @@ import pytest
 from conftest import HEADER, commit_all, row, tags
 from typer.testing import CliRunner
 
-from generator import loader, periods
 from generator.cli import app
-from generator.config import load_config
-from generator.corrections import correct
-from generator.errors import DataError, UsageError
-from generator.journal import make_journal
+from generator.commands import periods
+from generator.commands.correct import correct
+from generator.common.errors import DataError, UsageError
+from generator.read.config import load_config
+from generator.render.journal import make_journal
+from generator.warehouse import load as loader
 
 SEPTEMBER = "\n".join([
     HEADER,

@@ -29,10 +29,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import CONFIG, commit_all, csv_file, row, tags
 
-from generator import delivery, loader
-from generator.config import load_config
-from generator.errors import DataError, UsageError
-from generator.statements import Statement, write_statements
+from generator.common.errors import DataError, UsageError
+from generator.deliver import email as delivery
+from generator.read.config import load_config
+from generator.render.statements import Statement, write_statements
+from generator.warehouse import load as loader
 
 PERIOD = "2026-10"
 PEOPLE = """\
@@ -658,7 +659,7 @@ def test_a_broken_template_in_the_repo_is_reported_with_its_line_and_nothing_is_
 def test_the_link_to_the_pi_page_is_the_page_the_site_writes(
     make_repo: Callable[..., Path], tmp_path: Path
 ) -> None:
-    from generator.site import generate_pages
+    from generator.render.site import generate_pages
 
     # Two PIs whose emails slug alike: the site gives each page a hashed name.
     aws = AWS + "".join(row(cost="1.00", tag=tags(pi, "p7"), resource=f"i-{n}") + "\n"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import HEADER, commit_all, git, ids, row, run, tags
 
-from generator import build, periods
-from generator.config import load_config
-from generator.diff import billing_diff
+from generator.commands import check, periods
+from generator.commands.diff import billing_diff
+from generator.read.config import load_config
 
 PEOPLE = "ada@test.edu: {name: Ada Lovelace, department: Physics}\n"
 SEPTEMBER = (
@@ -56,7 +56,7 @@ def review(root: Path) -> None:
 def test_approving_two_charges_and_rejecting_one_shows_exactly_those(repo: Path) -> None:
     review(repo)
     cfg = load_config(repo)
-    diff = billing_diff(cfg, build.check(cfg), "main")
+    diff = billing_diff(cfg, check.check(cfg), "main")
     tables = {t.title: t for t in diff.tables}
     assert list(tables) == [
         "Periods", "Review decisions", "Amount due per PI", "Amount due per project"

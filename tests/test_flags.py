@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import CONFIG, HEADER, csv_file, row, tags
 
-from generator.config import load_config
-from generator.loader import load
+from generator.read.config import load_config
+from generator.warehouse.load import load
 
 
 def flags_by_resource(root) -> dict[str, list[str]]:

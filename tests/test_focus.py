@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from conftest import HEADER, row, tags
 
-from generator.config import load_config
-from generator.loader import load
+from generator.read.config import load_config
+from generator.warehouse.load import load
 
 
 def charges(root: Path) -> list[dict]:

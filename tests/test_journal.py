@@ -16,11 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from generator import build, journal, loader
 from generator.cli import app
-from generator.config import load_config
-from generator.errors import DataError, UsageError
-from generator.journal import Journal, check_balance, make_journal, render
+from generator.commands import build, check
+from generator.common.errors import DataError, UsageError
+from generator.read.config import load_config
+from generator.render import journal
+from generator.render.journal import Journal, check_balance, make_journal, render
+from generator.warehouse import load as loader
 
 PERIOD = "2026-10"
 
@@ -337,7 +339,7 @@ def test_a_failing_build_writes_no_journal(make_repo) -> None:
 
 
 def test_check_reports_what_would_stop_a_journal(make_repo) -> None:
-    wh = build.check(load_config(make_repo({"periods/2026-10/gcp.csv": csv_file(row())})))
+    wh = check.check(load_config(make_repo({"periods/2026-10/gcp.csv": csv_file(row())})))
     assert any("sources.gcp" in str(p) for p in wh.problems)
 
 

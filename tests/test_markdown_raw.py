@@ -6,7 +6,8 @@ import markdown
 
 
 def render(text: str) -> str:
-    return markdown.markdown(text, extensions=["generator.markdown_raw", "tables", "md_in_html"])
+    return markdown.markdown(
+        text, extensions=["generator.render.markdown_raw", "tables", "md_in_html"])
 
 
 def test_block_passes_through_without_inline_processing():

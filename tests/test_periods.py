@@ -8,10 +8,12 @@ import pytest
 import yaml
 from conftest import HEADER, commit_all, git, row, run, tags
 
-from generator import build, periods
-from generator.config import load_config
-from generator.errors import DataError, UsageError
-from generator.ingest import ingest
+from generator.commands import build, periods
+from generator.commands.ingest import ingest
+from generator.common.errors import DataError, UsageError
+from generator.common.files import sha256
+from generator.read.config import load_config
+from generator.warehouse import periods as state
 
 AWS = "\n".join([HEADER, row(cost="10.00"), row(cost="5.50", resource="i-2")]) + "\n"
 FLAGGED = row(cost="7.00", resource="i-3", tag=tags(pi=None))
@@ -27,14 +29,14 @@ def repo(make_repo) -> Path:
 def test_close_refuses_new_data_and_reopen_records_why(repo: Path, tmp_path: Path) -> None:
     cfg = load_config(repo)
     periods.close(cfg, "2026-10", "Jane")
-    assert periods.status(cfg, "2026-10") == "closed"
+    assert state.status(cfg, "2026-10") == "closed"
     extra = tmp_path / "hpc.csv"
     extra.write_text(AWS)
     with pytest.raises(DataError, match="periods/2026-10: is closed; cannot ingest"):
         ingest(cfg, extra, "hpc", "2026-10")
 
     periods.reopen(cfg, "2026-10", "late HPC export from the scheduler", "Jane")
-    record = periods.read_period(cfg, "2026-10")
+    record = state.read_period(cfg, "2026-10")
     assert record["status"] == "open"
     assert [(h["action"], h["by"], h.get("reason")) for h in record["history"]] == [
         ("close", "Jane", None),
@@ -52,7 +54,7 @@ def test_reopen_without_a_reason_fails(repo: Path) -> None:
     code, output = run(repo, "periods", "reopen", "2026-10", "--reason", "  ")
     assert code == 2
     assert "--reason is required" in output
-    assert periods.status(load_config(repo), "2026-10") == "closed"
+    assert state.status(load_config(repo), "2026-10") == "closed"
 
 
 def test_finalize_needs_a_closed_period_with_nothing_pending(make_repo) -> None:
@@ -76,7 +78,7 @@ def test_finalize_records_hashes_and_check_names_the_changed_file(repo: Path) ->
     assert record["status"] == "finalized"
     assert record["finalized_by"] == "Jane"
     assert record["finalized_at"].endswith("+00:00")
-    assert record["files"] == {"aws.csv": periods.sha256(repo / "periods/2026-10/aws.csv")}
+    assert record["files"] == {"aws.csv": sha256(repo / "periods/2026-10/aws.csv")}
     assert list(record["reviews"]) == ["reviews/2026-10.yaml"]
     commit_all(repo, "Finalize October")
     assert run(repo, "check")[0] == 0
@@ -111,7 +113,7 @@ def test_a_finalized_period_is_never_reopened(repo: Path) -> None:
     with pytest.raises(UsageError, match="finalized and cannot be reopened"):
         periods.reopen(cfg, "2026-10", "oops", "Jane")
     with pytest.raises(DataError, match="is finalized; cannot ingest"):
-        periods.require_open(cfg, "2026-10", "ingest new data")
+        state.require_open(cfg, "2026-10", "ingest new data")
 
 
 def test_periods_list_shows_status_and_last_act(repo: Path) -> None:

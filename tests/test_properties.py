@@ -12,8 +12,8 @@ from conftest import CONFIG
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.config import load_config
-from generator.loader import load
+from generator.read.config import load_config
+from generator.warehouse.load import load
 
 HEADER = "BillingPeriodStart,BilledCost,ListCost,ServiceName,ResourceId,Tags"
 

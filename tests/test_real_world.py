@@ -11,8 +11,8 @@ from conftest import CONFIG
 from typer.testing import CliRunner
 
 from generator.cli import app
-from generator.config import load_config
-from generator.loader import load
+from generator.read.config import load_config
+from generator.warehouse.load import load
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from conftest import HEADER, ids, row, tags
 
-from generator.config import load_config
-from generator.errors import DataError
-from generator.loader import load
-from generator.reviews import append_decision, decide
+from generator.commands.review import append_decision, decide
+from generator.common.errors import DataError
+from generator.read.config import load_config
+from generator.warehouse.load import load
 
 DATA = "\n".join([
     HEADER,
@@ -146,7 +146,7 @@ def test_decide_appends_and_keeps_comments(make_repo):
 
 
 def test_decide_refuses_unknown_and_already_decided(make_repo):
-    from generator.errors import DataError, UsageError
+    from generator.common.errors import DataError, UsageError
 
     root = make_repo({"periods/2026-10/aws.csv": DATA})
     cfg = load_config(root)

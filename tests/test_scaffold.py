@@ -13,8 +13,9 @@ import yaml
 from conftest import ROOT, git
 from typer.testing import CliRunner
 
-from generator import scaffold
 from generator.cli import app
+from generator.commands import init as scaffold
+from generator.common import shipped
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -34,7 +35,7 @@ def test_init_makes_a_committed_repo_that_checks_and_builds(tmp_path: Path) -> N
                  ".github/CODEOWNERS", ".github/workflows/check.yml",
                  ".github/workflows/publish.yml"):
         assert (target / name).is_file(), name
-    for name in scaffold.SHIPPED:
+    for name in shipped.SHIPPED:
         if (ROOT / name).exists():
             assert (target / name).exists(), name
     assert not (target / "gitignore").exists()
@@ -66,9 +67,9 @@ def test_init_works_from_a_wheel(tmp_path: Path) -> None:
     """The skeleton and shipped files are in the wheel; init from it builds a repo."""
     source = tmp_path / "source"
     for name in ("generator", "pyproject.toml", "setup.py", "MANIFEST.in", "README.md",
-                 *scaffold.SHIPPED):
+                 *shipped.SHIPPED):
         if (ROOT / name).exists():
-            scaffold.copy_tree(ROOT / name, source / name)
+            shipped.copy_tree(ROOT / name, source / name)
     if not (source / "README.md").exists():
         (source / "README.md").write_text("# OpenChargeback\n")
     subprocess.run(
@@ -83,14 +84,15 @@ def test_init_works_from_a_wheel(tmp_path: Path) -> None:
         zf.extractall(installed)
     for name in ("generator/skeleton/gitignore", "generator/skeleton/.github/CODEOWNERS",
                  "generator/skeleton/periods/.gitkeep", "generator/skeleton/data/config.yaml",
-                 "generator/shipped/.github/workflows/check.yml", "generator/sql/charges.sql"):
+                 "generator/shipped/.github/workflows/check.yml",
+                 "generator/warehouse/sql/charges.sql"):
         assert name in names, name
     assert not any(n.startswith("generator/shipped/docs/billing/") for n in names)
 
     env = {**os.environ, "PYTHONPATH": str(installed)}
     shutil.rmtree(source)  # nothing may come from the source tree
     script = (
-        "import generator.scaffold as s, sys; "
+        "import generator.common.shipped as s, sys; "
         "assert s.shipped_root() == s.PACKAGE / 'shipped', s.shipped_root(); "
         "from generator.cli import app; sys.argv = ['openchargeback', *sys.argv[1:]]; app()"
     )

@@ -20,9 +20,11 @@ import tinyhtml5
 import yaml
 from conftest import CONFIG, HEADER, ROOT, money, row, site_files, tags
 
-from generator import build, loader, site
-from generator.config import SCHEMA, load_config
-from generator.errors import DataError
+from generator.commands import build
+from generator.common.errors import DataError
+from generator.read.config import SCHEMA, load_config
+from generator.render import naming, site, statements
+from generator.warehouse import load as loader
 
 SCRIPT = "<script>alert(1)</script>"
 LINK = "| ** [x](javascript:alert(1))"
@@ -287,7 +289,7 @@ def test_project_page_adds_corrections_into_their_service_as_the_statement_does(
     october = page[page.index("## October 2026"):page.index("## September 2026")]
     doc = tinyhtml5.parse(october, namespace_html_elements=False)
     rows = [[text(c) for c in tr if c.tag == "td"] for tr in doc.iter("tr")][1:-1]
-    expected = wh.query("statement_services", periods=["2026-10"])
+    expected = statements.SQL.query(wh.con, "statement_services", periods=["2026-10"])
     assert [(r[1], r[5]) for r in rows] == [
         (s["service"], money(s["charged"])) for s in expected
         if s["project_id"] == "genomics-pipeline"
@@ -320,12 +322,12 @@ def test_hostile_text_is_shown_as_text(built: Built, page: str):
 
 
 def test_hostile_project_and_pi_get_their_own_safe_pages(built: Built):
-    names = site.page_names([LINK, IMG_EMAIL])
+    names = naming.page_names([LINK, IMG_EMAIL])
     for name in names.values():
         assert "/" not in name and not name.startswith(".")
     project = built.html(f"billing/projects/{names[LINK]}")
     assert LINK in text(next(project.iter("h1")))
-    pi = built.html(f"billing/pis/{site.page_names([IMG_EMAIL])[IMG_EMAIL]}")
+    pi = built.html(f"billing/pis/{naming.page_names([IMG_EMAIL])[IMG_EMAIL]}")
     title = next(pi.iter("title"))
     assert IMG_EMAIL in text(title)
     assert not any(el.tag == "img" for el in next(pi.iter("article")).iter())
@@ -335,7 +337,7 @@ def test_hostile_project_and_pi_get_their_own_safe_pages(built: Built):
 
 
 def test_page_names_are_distinct_and_avoid_index():
-    names = site.page_names(["a b", "a-b", "index", "README", None, "p1", "p1"])
+    names = naming.page_names(["a b", "a-b", "index", "README", None, "p1", "p1"])
     assert names["p1"] == "p1"
     assert names[None] == "unassigned"
     assert len(set(names.values())) == len(names) == 6

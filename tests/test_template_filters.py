@@ -15,8 +15,8 @@ import markdown
 import pytest
 from markupsafe import Markup
 
-from generator.config import Currency, load_config
-from generator.template_filters import (
+from generator.read.config import Currency, load_config
+from generator.render.filters import (
     Cell,
     csv_quote,
     csv_value,

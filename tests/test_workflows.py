@@ -21,8 +21,8 @@ try:  # recent Typer carries its own copy of click
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, UsageError
 
-from generator import scaffold
 from generator.cli import app
+from generator.common import shipped
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 GITLAB_DOC = ROOT / "docs" / "admin" / "workflow.md"
@@ -105,7 +105,7 @@ def test_the_workflows_are_shipped_and_there_are_two() -> None:
     names = {p.name for p in WORKFLOWS}
     assert {"check.yml", "publish.yml"} <= names
     for name in names:
-        assert f".github/workflows/{name}" in scaffold.SHIPPED
+        assert f".github/workflows/{name}" in shipped.SHIPPED
 
 
 @pytest.mark.parametrize(("where", "document"), all_sources(), ids=lambda v: str(v)[:40])
@@ -143,7 +143,7 @@ def test_codeowners_routes_each_department_to_its_review_files() -> None:
     people = yaml.safe_load((ROOT / "data/people.yaml").read_text())
     departments = {v["department"] for v in people.values() if v.get("department")}
     routes = (ROOT / ".github/CODEOWNERS").read_text()
-    from generator.reviews import department_key
+    from generator.warehouse.reviews import department_key
 
     for department in departments:
         assert f"/reviews/*/{department_key(department)}.yaml" in routes, department

@@ -1,0 +1,155 @@
+"""``build``, ``generate``, ``export-journal`` and ``serve``: run the pipeline over the repo and
+write what it produces (statements, journals, reconciliation, site)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.commands.output import Output
+from generator.common.errors import DataError, UsageError
+from generator.common.files import atomic_write, shown
+from generator.common.money import exact, format_money
+from generator.read.config import Config
+from generator.render import journal, site
+from generator.render.statements import Statement, write_statements
+from generator.warehouse import load as loader
+
+
+@dataclass
+class BuildResult:
+    warehouse: loader.Warehouse
+    written: list[Path]
+    journals: list[journal.Journal] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
+    """Everything the repo produces, into build/. Nothing is written if any input is bad.
+
+    Every period is loaded (trends and cost spikes need the history); with ``periods``
+    only their statements and journals are written, and the site waits for a full build.
+    """
+    wh = loader.load(cfg)
+    if wh.problems:
+        raise DataError(wh.problems)
+    wanted = sorted(set(periods)) if periods else wh.periods
+    unknown = [p for p in wanted if p not in wh.periods]
+    if unknown:
+        raise UsageError(
+            f"no such period: {', '.join(unknown)}; see `openchargeback periods list`"
+        )
+    journals = journal.prepare(wh, wanted)
+    written = [write_reconciliation(wh, cfg.build_dir / "reconciliation.csv")]
+    for j, files in journals:
+        written += journal.write(cfg, j.period, files)
+    statements = write_statements(wh, wanted)
+    written += [cfg.build_dir / "statements" / period for period in wanted]
+    result = BuildResult(warehouse=wh, written=written, journals=[j for j, _ in journals],
+                         statements=statements)
+    if periods:
+        result.notes.append("site skipped: a full `openchargeback build` writes the site")
+    elif site.has_site(cfg):
+        result.written += site.write_site(wh, statements)
+    else:
+        result.notes.append("site skipped: no mkdocs.yml in the repo")
+    return result
+
+
+def write_reconciliation(wh: loader.Warehouse, path: Path) -> Path:
+    """One row per period: input = billed + pending + rejected, exact."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["period", "input_rows", "input_total", "billed", "pending", "rejected",
+         "billed_rows", "pending_rows", "rejected_rows", "billed_rounded"]
+    )
+    for r in wh.reconciliation():
+        writer.writerow(
+            [r["period"], r["input_rows"], exact(r["input_total"]), exact(r["billed"]),
+             exact(r["pending"]), exact(r["rejected"]), r["billed_rows"], r["pending_rows"],
+             r["rejected_rows"], exact(r["billed_rounded"])]
+        )
+    atomic_write(path, out.getvalue().encode("utf-8"))
+    return path
+
+
+def describe(result: BuildResult) -> Output:
+    cfg = result.warehouse.cfg
+    output = Output()
+    for path in result.written:
+        output.say(f"wrote {shown(cfg.root, path)}")
+    for note in result.notes:
+        output.warn(f"note: {note}")
+    for j in result.journals:
+        output.say(f"journal {j.period}: {j.balance_line()}")
+    output.say(f"{len(result.statements)} statements")
+    return output
+
+
+def generate(cfg: Config, period: str, dry_run: bool = False
+             ) -> tuple[loader.Warehouse, list[Statement]]:
+    """One period's statements (every period is loaded: the trend and the flags need the
+    history)."""
+    wh = loader.load(cfg)
+    if wh.problems:
+        raise DataError(wh.problems)
+    return wh, write_statements(wh, [period], dry_run=dry_run)
+
+
+def describe_statements(cfg: Config, period: str, statements: list[Statement],
+                        dry_run: bool) -> Output:
+    output = Output()
+    verb = "would write" if dry_run else "wrote"
+    for s in statements:
+        output.say(
+            f"{verb} {s.pdf_path.relative_to(cfg.root).with_suffix('')}.{{md,pdf,csv}}  "
+            f"{cfg.person_name(s.pi_email)}, {s.project_id or '(no project)'}: "
+            f"{format_money(s.total_due, cfg.currency)}"
+        )
+    if not statements:
+        output.say(f"{period}: no billed charges, no statements")
+    return output
+
+
+def export_journal(cfg: Config, period: str, fmt: str, output: Path | None) -> Output:
+    """One format of a period's journal, written; fails unless debits equal credits."""
+    path, j = journal.export(loader.load(cfg), period, fmt, output)
+    said = Output()
+    said.say(f"wrote {shown(cfg.root, path)}")
+    said.say(j.balance_line())
+    return said
+
+
+def serve(cfg: Config, dev_addr: str | None) -> Output:
+    """Build everything, then become ``mkdocs serve`` on the site (which returns only when
+    the server is replaced by a stand-in, as in tests)."""
+    site.mkdocs_file(cfg)  # no site to serve: say so before building
+    build(cfg)
+    site.serve(cfg, dev_addr)
+    return Output()
+
+
+def main(cfg: Config, period: list[str] | None) -> Output:
+    return describe(build(cfg, period))
+
+
+def generate_main(cfg: Config, period: str, dry_run: bool, send: bool,
+                  allow_pending: bool) -> Output:
+    """``generate``: one period's statements; with ``send``, emailed as ``send -p`` does."""
+    from generator.commands import send as sending
+    from generator.deliver.email import send as send_statements
+
+    if dry_run and send:
+        raise UsageError("--dry-run writes no statements to attach; preview the emails with "
+                         f"`openchargeback send -p {period} --dry-run`")
+    wh, statements = generate(cfg, period, dry_run)
+    output = describe_statements(cfg, period, statements, dry_run)
+    if send:
+        report = send_statements(wh, period, statements, allow_pending=allow_pending)
+        output.extend(sending.describe(cfg, report))
+    return output

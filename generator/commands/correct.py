@@ -1,0 +1,266 @@
+"""``correct CHARGE_ID --amount X --reason TEXT``: a correction row in a later open period.
+
+The row is appended to ``periods/<later>/corrections/<source>.csv`` (``<source>`` is the
+corrected charge's own), copies the original's service, resource and effective attribution
+(after any reassign) into ``Tags``, bills the signed amount (``BilledCost`` = ``ListCost`` =
+``ContractedCost`` = ``EffectiveCost``: a negative amount is a credit), and says what it
+corrects: ``ChargeClass=Correction``, ``x_CorrectsChargeId``, ``x_CorrectsPeriod``,
+``x_CorrectionReason``, ``x_CorrectedBy``. The repository is loaded again with the row in
+place; if the row brings a problem, the file is put back as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from generator.commands.output import Output
+from generator.common.errors import DataError, Problem, UsageError
+from generator.common.files import atomic_write
+from generator.common.git import user_name
+from generator.common.money import exact
+from generator.common.months import is_period, next_month
+from generator.common.sql import Scripts
+from generator.read.config import Config
+from generator.read.layout import CORRECTIONS
+from generator.warehouse import load as loader
+from generator.warehouse import periods as lifecycle
+from generator.warehouse.reviews import CHARGE_ID
+
+SQL = Scripts.beside(__file__)
+COPIED = (
+    "ChargeCategory",
+    "ProviderName",
+    "PublisherName",
+    "InvoiceIssuerName",
+    "BillingAccountId",
+    "BillingAccountName",
+    "SubAccountId",
+    "SubAccountName",
+    "RegionId",
+    "RegionName",
+    "ServiceCategory",
+    "ServiceName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "SkuId",
+)
+COLUMNS = (
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeClass",
+    "ChargeDescription",
+    "BilledCost",
+    "ListCost",
+    "ContractedCost",
+    "EffectiveCost",
+    "BillingCurrency",
+    *COPIED,
+    "Tags",
+    "x_CorrectsChargeId",
+    "x_CorrectsPeriod",
+    "x_CorrectionReason",
+    "x_CorrectedBy",
+)
+ATTRIBUTION = ("pi_email", "project_id", "fund_org")
+
+@dataclass
+class Correction:
+    path: Path
+    period: str
+    corrects: str
+    corrects_period: str
+    source: str
+    amount: Decimal
+    charge_id: str
+    status: str
+    flags: list[str]
+
+
+def correct(
+    cfg: Config,
+    charge_id: str,
+    amount: str,
+    reason: str,
+    by: str,
+    period: str | None = None,
+) -> Correction:
+    """Append a correction of ``charge_id`` to a later open period and return it, checked."""
+    value = parse_amount(amount)
+    reason = reason.strip()
+    if not reason:
+        raise UsageError("--reason is required; say why, for the audit trail")
+    charge_id = charge_id.strip().lower()
+    if not CHARGE_ID.fullmatch(charge_id):
+        raise UsageError(f"{charge_id!r} is not a charge ID (16 hex characters)")
+    wh = loader.load(cfg)
+    if wh.problems:
+        raise DataError(wh.problems)
+    found = SQL.query(wh.con, "correction_original", charge_id=charge_id)
+    if not found:
+        raise DataError(
+            [Problem(charge_id, "no such charge; see `openchargeback review list --status all`")]
+        )
+    original = found[0]
+    target = period or default_target(cfg, wh.periods, original["period"])
+    if not is_period(target):
+        raise UsageError(f"period {target!r}: write it as YYYY-MM")
+    if target <= original["period"]:
+        raise UsageError(
+            f"charge {charge_id} is in {original['period']}; a correction goes into a later "
+            f"period, not {target}"
+        )
+    lifecycle.require_open(cfg, target, "take a correction")
+
+    path = cfg.periods_dir / target / CORRECTIONS / f"{original['source']}.csv"
+    before = path.read_bytes() if path.exists() else None
+    header, rows = _read(path)
+    rows.append(correction_row(cfg, original, target, value, reason, by))
+    for name in COLUMNS:
+        if name not in header:
+            header.append(name)
+    atomic_write(path, _csv(header, rows))
+
+    shown = f"periods/{target}/{CORRECTIONS}/{path.name}"
+    after = loader.load(cfg)
+    own = [p for p in after.problems if p.where.split(":")[0] == shown]
+    if own:
+        if before is None:
+            path.unlink()
+        else:
+            atomic_write(path, before)
+        raise DataError(own)
+    (written,) = after.con.execute(
+        "SELECT charge_id, status, flags FROM charges WHERE file = ? AND row_number = ?",
+        [shown, len(rows)],
+    ).fetchall()
+    return Correction(
+        path=path,
+        period=target,
+        corrects=charge_id,
+        corrects_period=original["period"],
+        source=original["source"],
+        amount=value,
+        charge_id=written[0],
+        status=written[1],
+        flags=list(written[2]),
+    )
+
+
+def parse_amount(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise UsageError(f"--amount {text!r} is not a number; write e.g. -12.50") from None
+    if not value.is_finite() or value == 0:
+        raise UsageError(f"--amount {text!r}: give a non-zero amount (negative is a credit)")
+    if value.as_tuple().exponent < -18:  # type: ignore[operator]
+        raise UsageError(f"--amount {text!r}: at most 18 decimal places")
+    return value
+
+
+def default_target(cfg: Config, known: list[str], charge_period: str) -> str:
+    """The earliest open period after the charge's, else the month after the latest one."""
+    later = [p for p in known if p > charge_period]
+    for p in later:
+        if lifecycle.status(cfg, p) == "open":
+            return p
+    return next_month(max([charge_period, *later]))
+
+
+def correction_row(
+    cfg: Config, original: dict[str, Any], target: str, amount: Decimal, reason: str, by: str
+) -> dict[str, str]:
+    """The FOCUS row that bills ``amount`` against ``original`` in ``target``."""
+    start = original["ChargePeriodStart"] or original["BillingPeriodStart"]
+    end = original["ChargePeriodEnd"] or original["BillingPeriodEnd"]
+    row = {
+        "BillingPeriodStart": f"{target}-01",
+        "BillingPeriodEnd": f"{next_month(target)}-01",
+        "ChargePeriodStart": _timestamp(start),
+        "ChargePeriodEnd": _timestamp(end),
+        "ChargeClass": "Correction",
+        "ChargeDescription": (
+            f"Correction of charge {original['charge_id']} of {original['period']}"
+        ),
+        "BilledCost": str(amount),
+        "ListCost": str(amount),
+        "ContractedCost": str(amount),
+        "EffectiveCost": str(amount),
+        "BillingCurrency": cfg.currency.code,
+        **{name: original[name] or "" for name in COPIED},
+        "Tags": json.dumps(attribution_tags(cfg, original), ensure_ascii=False, sort_keys=True),
+        "x_CorrectsChargeId": original["charge_id"],
+        "x_CorrectsPeriod": original["period"],
+        "x_CorrectionReason": reason,
+        "x_CorrectedBy": by,
+    }
+    return row
+
+
+def attribution_tags(cfg: Config, original: dict[str, Any]) -> dict[str, str]:
+    """The original's tags with its effective PI, project and fund/org under the first keys."""
+    try:
+        tags = json.loads(original["Tags"] or "{}")
+    except json.JSONDecodeError:
+        tags = {}
+    if not isinstance(tags, dict):
+        tags = {}
+    for name in ATTRIBUTION:
+        for key in cfg.tags[name]:
+            tags.pop(key, None)
+        if original[name]:
+            tags[cfg.tags[name][0]] = original[name]
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in tags.items()}
+
+
+def _timestamp(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.time() == datetime.min.time():
+        return value.strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    if not path.exists():
+        return [], []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        return list(reader.fieldnames or []), rows
+
+
+def _csv(header: list[str], rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n", restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def describe(cfg: Config, c: Correction) -> Output:
+    output = Output()
+    output.say(
+        f"correction of {c.corrects} ({c.corrects_period}, {c.source}): {exact(c.amount)} "
+        f"→ {c.path.relative_to(cfg.root)} as charge {c.charge_id}, {c.status}"
+    )
+    if c.flags:
+        output.say(f"  flagged {', '.join(c.flags)}: approve it with "
+                   f"`openchargeback review approve {c.charge_id} --reason ...`")
+    return output
+
+
+def main(cfg: Config, charge_id: str, amount: str, reason: str, period: str | None,
+         by: str | None) -> Output:
+    return describe(cfg, correct(cfg, charge_id, amount, reason, by or user_name(cfg.root),
+                                 period))

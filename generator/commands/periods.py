@@ -1,0 +1,162 @@
+"""``periods close|reopen|finalize``: a period's lifecycle, recorded in periods/YYYY-MM/period.yaml.
+
+* ``close`` stops new data (``ingest`` and ``correct`` refuse the period); review goes on.
+* ``reopen --reason`` takes a closed period back to open and records why.
+* ``finalize`` (from closed, with nothing pending review) records the SHA-256 of every input
+  file and review file, who and when. A finalized period never changes: ``check`` fails,
+  naming the file, when any of them differs; changes go into a later open period as
+  corrections (``openchargeback correct``).
+
+Every act is appended to the record's ``history`` (action, by, at, reason), so the file
+tells the period's story and git tells who committed it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.commands.output import Output, Table
+from generator.common.errors import DataError, Problem, UsageError
+from generator.common.files import atomic_write, sha256
+from generator.common.git import user_name
+from generator.common.money import exact
+from generator.common.months import is_period
+from generator.read.config import Config
+from generator.read.layout import file_key, period_record, review_keys
+from generator.warehouse import load as loader
+from generator.warehouse.periods import read_period
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _write(cfg: Config, period: str, record: dict[str, Any]) -> Path:
+    path = period_record(cfg, period)
+    text = f"# Period {period}: written by `openchargeback periods`; do not edit by hand.\n"
+    text += yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=100)
+    atomic_write(path, text.encode("utf-8"))
+    return path
+
+
+def _existing(cfg: Config, period: str) -> dict[str, Any]:
+    if not is_period(period):
+        raise UsageError(f"period {period!r}: write it as YYYY-MM")
+    if not (cfg.periods_dir / period).is_dir():
+        raise UsageError(f"periods/{period} does not exist; see `openchargeback periods list`")
+    return read_period(cfg, period)
+
+
+def _act(record: dict[str, Any], action: str, by: str, reason: str | None = None) -> None:
+    entry = {"action": action, "by": by, "at": _now()}
+    if reason:
+        entry["reason"] = reason
+    record["history"] = [*(record.get("history") or []), entry]
+
+
+def close(cfg: Config, period: str, by: str) -> Path:
+    """open → closed: no new data; reviews may still be decided."""
+    record = _existing(cfg, period)
+    if record["status"] != "open":
+        raise UsageError(f"periods/{period} is {record['status']}; only an open period closes")
+    record["status"] = "closed"
+    _act(record, "close", by)
+    return _write(cfg, period, record)
+
+
+def reopen(cfg: Config, period: str, reason: str, by: str) -> Path:
+    """closed → open, with the reason recorded. A finalized period is never reopened."""
+    if not reason.strip():
+        raise UsageError("--reason is required; say why the period is reopened")
+    record = _existing(cfg, period)
+    if record["status"] == "finalized":
+        raise UsageError(
+            f"periods/{period} is finalized and cannot be reopened; put changes in a later "
+            "open period with `openchargeback correct`"
+        )
+    if record["status"] != "closed":
+        raise UsageError(f"periods/{period} is already open")
+    record["status"] = "open"
+    _act(record, "reopen", by, reason.strip())
+    return _write(cfg, period, record)
+
+
+def finalize(cfg: Config, period: str, by: str) -> Path:
+    """closed → finalized: record the SHA-256 of every input and review file."""
+    record = _existing(cfg, period)
+    if record["status"] != "closed":
+        raise UsageError(
+            f"periods/{period} is {record['status']}; close it first "
+            f"(`openchargeback periods close {period}`), then finalize"
+        )
+    wh = loader.load(cfg)
+    own = [
+        p for p in wh.problems
+        if p.where.startswith((f"periods/{period}/", f"reviews/{period}"))
+    ]
+    if own:
+        raise DataError(own)
+    (pending,) = wh.con.execute(
+        "SELECT count(*) FROM charges WHERE period = ? AND status = 'pending'", [period]
+    ).fetchone() or (0,)
+    if pending:
+        raise DataError(
+            [
+                Problem(
+                    f"periods/{period}",
+                    f"{pending} charges are pending review; approve or reject them "
+                    f"(`openchargeback review list -p {period}`) before finalizing",
+                )
+            ]
+        )
+    files = [f for f in wh.files if f.period == period]
+    record["status"] = "finalized"
+    record["finalized_by"] = by
+    record["finalized_at"] = _now()
+    record["files"] = {file_key(f): sha256(f.path) for f in sorted(files, key=file_key)}
+    record["reviews"] = {name: sha256(path) for name, path in review_keys(cfg, period).items()}
+    _act(record, "finalize", by)
+    history = record.pop("history")
+    record["history"] = history  # keep the story last, after what it led to
+    return _write(cfg, period, record)
+
+
+def list_periods(cfg: Config) -> Output:
+    """Every period with its status, totals and last change."""
+    wh = loader.load(cfg)
+    totals = {r["period"]: r for r in wh.reconciliation()}
+    table = Table(["period", "status", "charges", "billed", "pending", "rejected",
+                   "last change"])
+    for p in wh.periods:
+        r = totals.get(p, {})
+        record = read_period(cfg, p)
+        last = (record.get("history") or [{}])[-1]
+        note = " ".join(
+            str(part) for part in (last.get("action"), last.get("by"), last.get("at")) if part
+        )
+        if last.get("reason"):
+            note += f": {last['reason']}"
+        table.rows.append([p, record["status"], str(r.get("input_rows", 0)),
+                           exact(r.get("billed")), exact(r.get("pending")),
+                           exact(r.get("rejected")), note])
+    output = Output()
+    output.table(table)
+    return output
+
+
+def main(cfg: Config, act: str, period: str, by: str | None, reason: str | None = None
+         ) -> Output:
+    """``periods close|reopen|finalize``: the act, and the record it wrote."""
+    who = by or user_name(cfg.root)
+    if act == "reopen":
+        path = reopen(cfg, period, reason or "", who)
+    else:
+        path = close(cfg, period, who) if act == "close" else finalize(cfg, period, who)
+    output = Output()
+    done = {"close": "closed", "reopen": "reopened", "finalize": "finalized"}[act]
+    output.say(f"{done} {period} → {path.relative_to(cfg.root)}")
+    return output

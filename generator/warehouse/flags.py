@@ -1,0 +1,50 @@
+"""Stage 4: flag charges that need a person's decision before they are billed."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from generator.common.sql import Scripts, quote
+from generator.read.config import Config
+from generator.read.focus import KNOWN_COLUMNS
+
+SQL = Scripts.beside(__file__)
+
+
+def flag(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
+    """Create ``flags`` (charge_id, flag) from ``normalized``."""
+    SQL.run(
+        con,
+        "flags",
+        fund_org_regex=any_of(cfg.fund_org_patterns),
+        currency=cfg.currency.code,
+        spike_min_amount=cfg.spike_min_amount,
+        spike_factor=cfg.spike_factor,
+    )
+    (template,) = SQL.load("flag_pattern")
+    for rule in cfg.patterns:
+        condition = " OR ".join(
+            f"coalesce(regexp_matches({column_expression(c)}, $pattern), false)"
+            for c in rule.columns
+        )
+        con.execute(
+            template.replace("{condition}", condition),
+            {"name": rule.name, "pattern": rule.pattern},
+        )
+
+
+def any_of(patterns: tuple[str, ...]) -> str | None:
+    """One regex matching what any of ``patterns`` matches (group names dropped)."""
+    if not patterns:
+        return None
+    return "|".join("(?:" + re.sub(r"\(\?P<\w+>", "(", p) + ")" for p in patterns)
+
+
+def column_expression(name: str) -> str:
+    """A FOCUS column of ``normalized``, or an extra attribute kept from the file."""
+    if name in KNOWN_COLUMNS:
+        return quote(name)
+    path = "$." + '"' + name.replace('"', '\\"') + '"'
+    return "json_extract_string(extra, '" + path.replace("'", "''") + "')"
