@@ -64,6 +64,21 @@ def test_check_fails_with_all_problems(repo):
     assert "3 problems" in result.output
 
 
+def test_check_sees_every_config_section(repo):
+    config = repo / "data" / "config.yaml"
+    config.write_text(config.read_text() + "email: {from: not-an-address}\n")
+    result = run("check", "--repo", repo)
+    assert result.exit_code == 1
+    assert "data/config.yaml: email.from: 'not-an-address' is not an email address" \
+        in result.output
+    config.write_text(config.read_text().replace(
+        "email: {from: not-an-address}", "email: {subject: '{{ period | period_nmae }}'}"))
+    result = run("check", "--repo", repo)
+    assert result.exit_code == 1
+    assert "email.subject: not a valid template (No filter named 'period_nmae'.)" \
+        in result.output
+
+
 def test_usage_error_exit_code(repo):
     assert run("review", "list", "--status", "maybe", "--repo", repo).exit_code == 2
     assert run("ingest", repo / "nope.csv", "-s", "aws", "--repo", repo).exit_code == 2
@@ -291,3 +306,16 @@ def test_build_one_period_uses_the_history_and_writes_only_that_period(make_repo
     assert not list((repo / "build/statements/2026-10").rglob("*.pdf"))
     assert not (repo / "build/statements/2026-09").exists()
     assert run("build", "-p", "2027-01", "--repo", repo).exit_code == 2
+
+
+def test_ingest_dry_run_answers_what_check_will(make_repo, tmp_path):
+    repo = make_repo({"periods/2026-09/aws.csv": csv_file(row(period="2026-09", cost="100"))})
+    export = tmp_path / "october.csv"
+    export.write_text(csv_file(row(period="2026-10", cost="1000")))
+    dry = run("ingest", export, "-s", "aws", "--dry-run", "--repo", repo)
+    assert dry.exit_code == 0, dry.output
+    assert "billed 0.00, pending review 1000.00" in dry.output
+    assert "flagged cost_spike: 1" in dry.output
+    assert run("ingest", export, "-s", "aws", "--repo", repo).exit_code == 0
+    checked = run("check", "--repo", repo)
+    assert "2026-10: 1 charges, input 1000.00 = billed 0.00 + pending 1000.00" in checked.output

@@ -747,7 +747,7 @@ def test_bad_email_settings_are_reported_together(make_repo: Callable[..., Path]
                "smtp": {"host": "mail.test.edu", "security": "tls"}}
     root = make_repo(config=CONFIG + yaml.safe_dump({"email": section}))
     with pytest.raises(DataError) as exc:
-        delivery.settings(load_config(root))
+        load_config(root)
     assert [p.message.split(":")[0] for p in exc.value.problems] == [
         "email.from", "email.reply_to", "email.subject", "email.smtp.security"]
 
@@ -757,7 +757,7 @@ def test_smtp_port_defaults_follow_security(make_repo: Callable[..., Path]) -> N
     for security in ("starttls", "ssl", "none"):
         section = {"from": "b@test.edu", "smtp": {"host": "mail.test.edu", "security": security}}
         root = make_repo(config=CONFIG + yaml.safe_dump({"email": section}))
-        server = delivery.settings(load_config(root)).smtp
+        server = load_config(root).email.smtp
         assert server is not None
         ports[security] = server.port
     assert ports == {"starttls": 587, "ssl": 465, "none": 25}

@@ -18,6 +18,7 @@ from generator.commands.diff import (
 from generator.commands.output import Output, problem_lines
 from generator.common.errors import DataError, Problem
 from generator.common.money import exact
+from generator.deliver import email
 from generator.read.config import Config
 from generator.render import journal
 from generator.warehouse import load as loader
@@ -31,7 +32,7 @@ def check(cfg: Config, periods: Iterable[str] | None = None) -> loader.Warehouse
     """
     wh = loader.load(cfg, periods)
     if not wh.problems:
-        wh.problems = journal_problems(wh)
+        wh.problems = journal_problems(wh) + email_problems(cfg)
     return wh
 
 
@@ -39,6 +40,16 @@ def journal_problems(wh: loader.Warehouse) -> list[Problem]:
     """Why a journal could not be made or rendered."""
     try:
         journal.prepare(wh)
+    except DataError as exc:
+        return exc.problems
+    return []
+
+
+def email_problems(cfg: Config) -> list[Problem]:
+    """Why the email templates (the subject in the config, the bodies in site_templates/)
+    could not be compiled, so a broken one fails the pull request, not the send."""
+    try:
+        email.templates(cfg, cfg.email)
     except DataError as exc:
         return exc.problems
     return []

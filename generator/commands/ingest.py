@@ -62,7 +62,8 @@ def ingest(
     periods.require_open(cfg, period, "ingest new data")
 
     incoming = FocusFile(path=file, source=source, period=period, shown=str(file))
-    wh = loader.load(cfg, [period], extra_files=[incoming])
+    # Every period, as `check` loads them: cost spikes and duplicates need the history.
+    wh = loader.load(cfg, extra_files=[incoming])
     own = [p for p in wh.problems if p.where.split(":")[0] == str(file)]
     if own:
         raise DataError(own)

@@ -1,6 +1,6 @@
 """Stage: email every PI their statements for a period, exactly once.
 
-1. ``settings``  the ``email`` section of data/config.yaml.
+1. ``Config.email`` the ``email`` section of data/config.yaml, checked with the config.
 2. ``plan``      per PI of the period: the statement PDFs and the SHA-256 of each; the
                  delivery log says whether the PI is due a message.
 3. ``render``    one message per PI: subject from config, plain-text and HTML bodies from
@@ -42,7 +42,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
@@ -53,7 +53,7 @@ from generator.common.files import atomic_write, replace_dir, sha256, shown, sta
 from generator.common.money import format_money
 from generator.common.progress import progress
 from generator.deliver import smtp
-from generator.read.config import Config, as_tuple
+from generator.read.config import SENDER_HINT, Config, Email
 from generator.read.deliveries import Delivery, latest, read_log
 from generator.read.layout import delivery_log
 from generator.render.filters import environment, template_dirs, template_problem
@@ -62,26 +62,11 @@ from generator.render.site import pi_pages
 from generator.render.statements import Statement
 from generator.warehouse.load import Warehouse
 
-DEFAULT_SUBJECT = "{{ organization.name }} statement for {{ period | period_name }}"
 # RFC 5322 lines: CRLF, and at most 998 characters. The SHOULD of 78 is not kept: the email
 # package folds a longer header right after its name ("Subject:" CRLF " text"), which
 # parsers, its own included, read back with a leading space.
 POLICY = SMTP.clone(max_line_length=998)
 TEMPLATES = ("email.txt.j2", "email.html.j2")
-
-@dataclass(frozen=True)
-class Settings:
-    sender: str  # the From header, e.g. "Research Computing Billing <billing@uni.edu>"
-    reply_to: str | None = None
-    bcc: tuple[str, ...] = ()
-    subject: str = DEFAULT_SUBJECT
-    site_url: str | None = None
-    smtp: smtp.Server | None = None
-
-    @property
-    def envelope_sender(self) -> str:
-        return parseaddr(self.sender)[1]
-
 
 @dataclass
 class Mail:
@@ -140,65 +125,6 @@ class Report:
     def ok(self) -> bool:
         """Every PI due a statement has it, as far as the server told us."""
         return not (self.failed or self.unconfirmed or self.not_attempted or self.aborted)
-
-
-# --- settings -------------------------------------------------------------------------
-
-
-def settings(cfg: Config) -> Settings:
-    """The ``email`` section of the config, checked (every problem at once)."""
-    raw = cfg.raw.get("email") or {}
-    where = "data/config.yaml"
-    problems: list[Problem] = []
-
-    def bad(key: str, message: str) -> None:
-        problems.append(Problem(where, f"email.{key}: {message}"))
-
-    sender = raw.get("from") or cfg.organization.get("contact") or ""
-    if "@" not in parseaddr(sender)[1]:
-        bad("from", f"{sender!r} is not an email address; set email.from, e.g. "
-                    "'Research Computing Billing <billing@example.edu>'")
-    for key in ("reply_to", "bcc"):
-        for value in as_tuple(raw.get(key)):
-            if "@" not in parseaddr(str(value))[1]:
-                bad(key, f"{value!r} is not an email address")
-    subject = raw.get("subject") or DEFAULT_SUBJECT
-    try:
-        environment(template_dirs(cfg), cfg.currency).from_string(subject)
-    except jinja2.TemplateSyntaxError as exc:  # also an unknown filter
-        bad("subject", f"not a valid template ({exc.message})")
-    server = None
-    conf = raw.get("smtp") or {}
-    if conf.get("host"):
-        security = conf.get("security", "starttls")
-        if security not in smtp.SECURITY:
-            bad("smtp.security", f"{security!r}; use one of {', '.join(smtp.SECURITY)}")
-            security = "starttls"
-        if conf.get("password_env") and not conf.get("user_env"):
-            bad("smtp.password_env", "needs email.smtp.user_env too")
-        ca_file = conf.get("ca_file")
-        server = smtp.Server(
-            host=str(conf["host"]),
-            port=int(conf.get("port") or smtp.DEFAULT_PORTS[security]),
-            security=security,
-            user_env=conf.get("user_env"),
-            password_env=conf.get("password_env"),
-            timeout_seconds=float(conf.get("timeout", 30)),
-            ca_file=cfg.root / ca_file if ca_file else None,
-        )
-    if problems:
-        raise DataError(problems)
-    return Settings(
-        sender=sender,
-        reply_to=raw.get("reply_to"),
-        bcc=tuple(str(b) for b in as_tuple(raw.get("bcc"))),
-        subject=subject,
-        site_url=raw.get("site_url"),
-        smtp=server,
-    )
-
-
-# --- the delivery log ------------------------------------------------------------------
 
 
 def write_log(cfg: Config, period: str, entries: Sequence[Delivery]) -> None:
@@ -296,11 +222,15 @@ class Templates(NamedTuple):
     dirs: tuple[Path, ...]
 
 
-def templates(cfg: Config, s: Settings) -> Templates:
+def templates(cfg: Config, s: Email) -> Templates:
     """The subject and both bodies, compiled once per run (errors before anything is sent)."""
     dirs = template_dirs(cfg)
     env = environment(dirs, cfg.currency)
-    subject = env.from_string(s.subject)  # its syntax was checked with the settings
+    try:  # the syntax was checked with the config; an unknown filter shows here
+        subject = env.from_string(s.subject)
+    except jinja2.TemplateSyntaxError as exc:
+        raise DataError([Problem("data/config.yaml", f"email.subject: not a valid template "
+                                                     f"({exc.message})")]) from exc
     try:
         return Templates(subject, env.get_template(TEMPLATES[0]),
                          env.get_template(TEMPLATES[1]), dirs)
@@ -308,7 +238,7 @@ def templates(cfg: Config, s: Settings) -> Templates:
         raise DataError([template_problem(exc, dirs)]) from exc
 
 
-def render(cfg: Config, s: Settings, t: Templates, period: str, mail: Mail,
+def render(cfg: Config, s: Email, t: Templates, period: str, mail: Mail,
            pending: dict[str, Any] | None, pi_url: str | None, now: datetime) -> EmailMessage:
     """The message for ``mail``: headers, text and HTML bodies, statements attached."""
     context = email_context(cfg, period, mail, pending, pi_url)
@@ -368,7 +298,7 @@ def email_context(cfg: Config, period: str, mail: Mail,
     )
 
 
-def message_id(s: Settings, period: str, mail: Mail) -> str:
+def message_id(s: Email, period: str, mail: Mail) -> str:
     """Derived from period, PI and statement contents: the same statements, the same ID."""
     digest = _sha256("\0".join(
         [period, mail.pi_email, *sorted(f["charges_sha256"] for f in mail.files)]
@@ -397,7 +327,9 @@ def send(
     Every message is rendered before the first is sent, so a template error sends nothing.
     """
     cfg = wh.cfg
-    s = settings(cfg)
+    s = cfg.email
+    if not s.sender:
+        raise DataError([Problem("data/config.yaml", f"email.from: missing; {SENDER_HINT}")])
     if not allow_pending:
         refuse_pending(cfg, period, wh.reconciliation())
     mode = "dry-run" if dry_run else "smtp" if s.smtp else "eml"
@@ -419,7 +351,7 @@ def send(
     return report
 
 
-def prepare(wh: Warehouse, s: Settings, period: str, statements: Sequence[Statement],
+def prepare(wh: Warehouse, s: Email, period: str, statements: Sequence[Statement],
             log: Sequence[Delivery], mode: str, only: Sequence[str],
             resend: bool) -> Report:
     """Who is due a message (against ``log``), and every due message rendered."""
@@ -458,7 +390,7 @@ def prepare(wh: Warehouse, s: Settings, period: str, statements: Sequence[Statem
     return report
 
 
-def deliver(cfg: Config, s: Settings, period: str, client: smtp.Client,
+def deliver(cfg: Config, s: Email, period: str, client: smtp.Client,
             log: list[Delivery], report: Report) -> None:
     """Hand each due message to the server, logging before and after each one."""
     for n, mail in enumerate(progress(report.due, "Sending", lambda m: m.pi_email)):

@@ -22,12 +22,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from pathlib import Path
 
 from generator.common.errors import ChargebackError
+from generator.read.config import Smtp
 
-SECURITY = ("starttls", "ssl", "none")
-DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 # Waits between attempts: exponential, capped small so a cron run cannot hang for long.
 RETRY_SECONDS = (2.0, 4.0, 8.0, 16.0)
 
@@ -60,38 +58,26 @@ class SmtpSetupError(ChargebackError):
     """The server cannot be used: fix the email.smtp settings or the server, then rerun."""
 
 
-@dataclass(frozen=True)
-class Server:
-    host: str
-    port: int
-    security: str = "starttls"
-    user_env: str | None = None
-    password_env: str | None = None
-    timeout_seconds: float = 30.0
-    ca_file: Path | None = None
+def credentials(server: Smtp) -> tuple[str, str] | None:
+    """User and password from the environment variables the config names."""
+    if not server.user_env:
+        return None
+    missing = [name for name in (server.user_env, server.password_env) if name
+               and name not in os.environ]
+    if missing:
+        raise SmtpSetupError(
+            f"environment variable {missing[0]} is not set; email.smtp names it for the "
+            "SMTP login (export it in the cron job's environment, never in the repo)"
+        )
+    password = os.environ[server.password_env] if server.password_env else ""
+    return os.environ[server.user_env], password
 
-    def credentials(self) -> tuple[str, str] | None:
-        """User and password from the environment variables the config names."""
-        if not self.user_env:
-            return None
-        missing = [name for name in (self.user_env, self.password_env) if name
-                   and name not in os.environ]
-        if missing:
-            raise SmtpSetupError(
-                f"environment variable {missing[0]} is not set; email.smtp names it for the "
-                "SMTP login (export it in the cron job's environment, never in the repo)"
-            )
-        password = os.environ[self.password_env] if self.password_env else ""
-        return os.environ[self.user_env], password
 
-    def tls_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context()
-        if self.ca_file:
-            context.load_verify_locations(cafile=str(self.ca_file))
-        return context
-
-    def __str__(self) -> str:
-        return f"{self.host}:{self.port} ({self.security})"
+def tls_context(server: Smtp) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if server.ca_file:
+        context.load_verify_locations(cafile=str(server.ca_file))
+    return context
 
 
 @dataclass(frozen=True)
@@ -105,7 +91,7 @@ class Client:
 
     def __init__(
         self,
-        server: Server,
+        server: Smtp,
         retry_seconds: Sequence[float] = RETRY_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -226,20 +212,20 @@ class Client:
     def _open(self) -> smtplib.SMTP:
         """A session ready for MAIL: greeted, encrypted as configured, logged in."""
         s = self.server
-        credentials = s.credentials()
+        login = credentials(s)
         if s.security == "ssl":
             conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                s.host, s.port, timeout=s.timeout_seconds, context=s.tls_context()
+                s.host, s.port, timeout=s.timeout_seconds, context=tls_context(s)
             )
         else:
             conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
         try:
             conn.ehlo()
             if s.security == "starttls":
-                conn.starttls(context=s.tls_context())
+                conn.starttls(context=tls_context(s))
                 conn.ehlo()
-            if credentials:
-                conn.login(*credentials)
+            if login:
+                conn.login(*login)
         except BaseException:
             conn.close()
             raise

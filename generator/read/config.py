@@ -1,23 +1,29 @@
-"""Stage 1: load the institution's reference data from ``data/``.
+"""The institution's config, ``data/config.yaml``, with the registry (``data/people.yaml``,
+``data/projects.yaml``).
 
-``data/config.yaml`` is checked against ``SCHEMA``; every problem is reported with its key
-path (an unknown key names the closest known one), then loading stops once.
+This is the one place the config is validated: every section (organization, currency, tags,
+review rules, sources, journal, email) is checked against ``SCHEMA`` and its own rules, every
+problem reported with its key path (an unknown key names the closest known one), then loading
+stops once. So ``check`` — the pull-request gate — sees a broken email section as well as a
+broken journal. What the stages use is the checked result (``Config``), never the raw YAML.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-import yaml
+import jinja2
 
 from generator.common.errors import DataError, Problem
+from generator.common.files import shown
 from generator.common.money import Currency
+from generator.read.registry import Person, Project, load_people, load_projects
+from generator.read.yamlfile import NUMBER, STR_OR_LIST, as_tuple, check_schema, get, load_yaml
 
 TAG_FIELDS = (
     "pi_email",
@@ -28,11 +34,6 @@ TAG_FIELDS = (
     "reference_2",
     "account_code",
 )
-
-# A schema is a dict of allowed keys; a value is a type, a nested schema, ``[schema]`` for a
-# list of them, ``{"*": schema}`` for a mapping with free keys, or ``STR_OR_LIST``.
-STR_OR_LIST = "str_or_list"
-NUMBER = "number"
 
 SCHEMA: dict[str, Any] = {
     "organization": {"name": str, "contact": str, "address": str, "logo": str},
@@ -90,19 +91,50 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Person:
-    email: str
-    name: str
-    department: str | None = None
+class Journal:
+    """The ``journal`` section: the GL layout and how fund/orgs and accounts are read."""
+
+    template: str = "journal_gl.csv.j2"
+    default_account: str | None = None
+    account_pattern: str | None = None
+    fund_org_key: str = "review.fund_org_patterns"  # where the regexes come from, for messages
+    fund_org_regexes: tuple[re.Pattern[str], ...] = ()
+    part_names: tuple[str, ...] = ()  # the regexes' named groups: fund, orgn, ...
+    description: str = "{{ source_name }} {{ period }} {{ project_id }}"
+    credit_description: str = "{{ source_name }} {{ period }} recovery"
 
 
 @dataclass(frozen=True)
-class Project:
-    id: str
-    name: str | None = None
-    pi_email: str | None = None
-    fund_org: str | None = None
-    end_date: date | None = None
+class Smtp:
+    """``email.smtp``: the server statements are handed to. The login comes from the
+    environment variables named here, never from the repository."""
+
+    host: str
+    port: int
+    security: str = "starttls"
+    user_env: str | None = None
+    password_env: str | None = None
+    timeout_seconds: float = 30.0
+    ca_file: Path | None = None
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port} ({self.security})"
+
+
+@dataclass(frozen=True)
+class Email:
+    """The ``email`` section: who statements come from and how they are sent."""
+
+    sender: str  # the From header, e.g. "Research Computing Billing <billing@uni.edu>"
+    reply_to: str | None = None
+    bcc: tuple[str, ...] = ()
+    subject: str = "{{ organization.name }} statement for {{ period | period_name }}"
+    site_url: str | None = None
+    smtp: Smtp | None = None
+
+    @property
+    def envelope_sender(self) -> str:
+        return parseaddr(self.sender)[1]
 
 
 @dataclass(frozen=True)
@@ -119,6 +151,8 @@ class Config:
     sources: dict[str, Source] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
     projects: dict[str, Project] = field(default_factory=dict)
+    journal: Journal = Journal()
+    email: Email = Email(sender="")
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -151,84 +185,6 @@ class Config:
         return person.name if person else email
 
 
-def load_yaml(path: Path) -> Any:
-    """Safe-load one YAML file; a syntax error names the file and line."""
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark else 0
-        raise DataError([Problem(f"{path}:{line}", f"not valid YAML: {exc.problem}")]) from exc
-    except UnicodeDecodeError as exc:
-        raise DataError([Problem(str(path), "not UTF-8 text; save it as UTF-8")]) from exc
-
-
-def check_schema(node: Any, schema: Any, path: str, problems: list[Problem], where: str) -> None:
-    """Check ``node`` against ``schema``, adding a problem per mismatch."""
-
-    def say(message: str) -> None:
-        problems.append(Problem(where, f"{path or '(top)'}: {message}"))
-
-    if node is None:
-        return
-    if schema is STR_OR_LIST:
-        items = node if isinstance(node, list) else [node]
-        if not items or not all(isinstance(item, str) and item for item in items):
-            say("expected a text value or a list of text values")
-    elif schema is NUMBER:
-        if isinstance(node, bool) or not isinstance(node, int | float | str):
-            say(f"expected a number, got {node!r}")
-        else:
-            try:
-                Decimal(str(node))
-            except InvalidOperation:
-                say(f"expected a number, got {node!r}")
-    elif isinstance(schema, type):
-        if schema is str and isinstance(node, int | float) and not isinstance(node, bool):
-            return  # an account code written as 7100 is still a code
-        if not isinstance(node, schema) or isinstance(node, bool) and schema is not bool:
-            say(f"expected {schema.__name__}, got {type(node).__name__} {node!r}")
-    elif isinstance(schema, list):
-        if not isinstance(node, list):
-            say("expected a list")
-            return
-        for i, item in enumerate(node):
-            check_schema(item, schema[0], f"{path}[{i}]", problems, where)
-    elif isinstance(schema, dict):
-        if not isinstance(node, dict):
-            say("expected a mapping of keys to values")
-            return
-        for key, value in node.items():
-            sub = f"{path}.{key}" if path else str(key)
-            if "*" in schema:
-                check_schema(value, schema["*"], sub, problems, where)
-            elif key in schema:
-                check_schema(value, schema[key], sub, problems, where)
-            else:
-                close = difflib.get_close_matches(str(key), list(schema), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                known = ", ".join(schema)
-                problems.append(
-                    Problem(where, f"{sub}: unknown key {key!r}{hint} (known: {known})")
-                )
-
-
-def _get(node: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def as_tuple(value: Any) -> tuple[str, ...]:
-    """A setting that takes one value or a list of them (``STR_OR_LIST``), as a tuple."""
-    if value is None:
-        return ()
-    return tuple(value) if isinstance(value, list) else (value,)
-
-
 def load_config(root: Path, config_file: Path | None = None) -> Config:
     """Load and check ``data/config.yaml``, ``people.yaml`` and ``projects.yaml``."""
     root = root.resolve()
@@ -238,23 +194,24 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
             [Problem(str(path), "no config file; run `openchargeback init DIR` or pass -c FILE")]
         )
     raw = load_yaml(path) or {}
+    where = shown(root, path)
     problems: list[Problem] = []
-    check_schema(raw, SCHEMA, "", problems, str(path))
+    check_schema(raw, SCHEMA, "", problems, where)
     if not isinstance(raw, dict):
         raise DataError(problems)
     for key in REQUIRED:
-        if _get(raw, key) in (None, ""):
-            problems.append(Problem(str(path), f"{key}: required"))
+        if get(raw, key) in (None, ""):
+            problems.append(Problem(where, f"{key}: required"))
 
     currency = Currency(**(raw.get("currency") or {}))
     if not re.fullmatch(r"[A-Z]{3}", str(currency.code)):
-        problems.append(Problem(str(path), f"currency.code: {currency.code!r} is not ISO 4217"))
+        problems.append(Problem(where, f"currency.code: {currency.code!r} is not ISO 4217"))
     if not isinstance(currency.minor_units, int) or not 0 <= currency.minor_units <= 4:
-        problems.append(Problem(str(path), "currency.minor_units: expected 0 to 4"))
+        problems.append(Problem(where, "currency.minor_units: expected 0 to 4"))
     cost_basis = raw.get("cost_basis", "BilledCost")
     if cost_basis not in ("BilledCost", "EffectiveCost"):
         problems.append(
-            Problem(str(path), f"cost_basis: {cost_basis!r}; use BilledCost or EffectiveCost")
+            Problem(where, f"cost_basis: {cost_basis!r}; use BilledCost or EffectiveCost")
         )
 
     review = raw.get("review") or {}
@@ -264,23 +221,19 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
             continue
         for key in ("name", "columns", "pattern"):
             if not rule.get(key):
-                problems.append(Problem(str(path), f"review.patterns[{i}].{key}: required"))
+                problems.append(Problem(where, f"review.patterns[{i}].{key}: required"))
         if rule.get("name") and not re.fullmatch(r"[a-z0-9_]+", str(rule["name"])):
             problems.append(
-                Problem(str(path), f"review.patterns[{i}].name: use lowercase letters, digits, _")
+                Problem(where, f"review.patterns[{i}].name: use lowercase letters, digits, _")
             )
-        _check_regex(rule.get("pattern"), f"review.patterns[{i}].pattern", path, problems)
+        _check_regex(rule.get("pattern"), f"review.patterns[{i}].pattern", where, problems)
         patterns.append(
             PatternRule(str(rule.get("name")), as_tuple(rule.get("columns")), str(rule["pattern"]))
         )
     fund_org_patterns = as_tuple(review.get("fund_org_patterns"))
     for i, pattern in enumerate(fund_org_patterns):
-        _check_regex(pattern, f"review.fund_org_patterns[{i}]", path, problems)
+        _check_regex(pattern, f"review.fund_org_patterns[{i}]", where, problems)
     spike = review.get("cost_spike") or {}
-    journal = raw.get("journal")
-    for key in ("account_pattern", "fund_org_regex"):
-        if isinstance(journal, dict):
-            _check_regex(journal.get(key), f"journal.{key}", path, problems)
 
     sources = {
         str(key): Source(
@@ -292,13 +245,16 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         for key, value in (raw.get("sources") or {}).items()
         if isinstance(value, dict)
     }
-    people = _load_people(root / "data" / "people.yaml", problems)
-    projects = _load_projects(root / "data" / "projects.yaml", problems)
+    organization = {k: str(v) for k, v in (raw.get("organization") or {}).items()}
+    journal_section = _journal(raw.get("journal"), fund_org_patterns, sources, where, problems)
+    email = _email(raw.get("email"), organization, root, where, problems)
+    people = load_people(root / "data" / "people.yaml", problems)
+    projects = load_projects(root / "data" / "projects.yaml", problems)
     if problems:
         raise DataError(problems)
     return Config(
         root=root,
-        organization={k: str(v) for k, v in (raw.get("organization") or {}).items()},
+        organization=organization,
         currency=currency,
         cost_basis=cost_basis,
         tags={name: as_tuple((raw.get("tags") or {}).get(name)) or (name,) for name in TAG_FIELDS},
@@ -309,6 +265,8 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         sources=sources,
         people=people,
         projects=projects,
+        journal=journal_section,
+        email=email,
         raw=raw,
     )
 
@@ -317,52 +275,121 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _check_regex(pattern: Any, key: str, path: Path, problems: list[Problem]) -> None:
+def _check_regex(pattern: Any, key: str, where: str, problems: list[Problem]) -> bool:
+    """Whether ``pattern`` (if any) compiles; a problem naming ``key`` if not."""
     if pattern is None:
-        return
+        return False
     try:
         re.compile(str(pattern))
     except re.error as exc:
-        problems.append(Problem(str(path), f"{key}: not a valid regular expression ({exc})"))
+        problems.append(Problem(where, f"{key}: not a valid regular expression ({exc})"))
+        return False
+    return True
 
 
-PEOPLE_SCHEMA = {"*": {"name": str, "department": str}}
-PROJECTS_SCHEMA = {
-    "*": {"name": str, "pi_email": str, "fund_org": str, "end_date": date, "department": str}
-}
 
 
-def _load_people(path: Path, problems: list[Problem]) -> dict[str, Person]:
-    if not path.is_file():
-        return {}
-    raw = load_yaml(path) or {}
-    check_schema(raw, PEOPLE_SCHEMA, "", problems, str(path))
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        str(email).lower(): Person(
-            str(email).lower(), str(v.get("name") or email), v.get("department")
+TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+SECURITY = ("starttls", "ssl", "none")
+SENDER_HINT = "set email.from, e.g. 'Research Computing Billing <billing@example.edu>'"
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _journal(raw: Any, fund_org_patterns: tuple[str, ...], sources: dict[str, Source],
+             where: str, problems: list[Problem]) -> Journal:
+    """The ``journal`` section, checked: template name, regexes, accounts, descriptions."""
+    raw = raw if isinstance(raw, dict) else {}
+    default = Journal()
+
+    def say(key: str, message: str) -> None:
+        problems.append(Problem(where, f"journal.{key}: {message}"))
+
+    template = str(raw.get("template") or default.template)
+    if not TEMPLATE_NAME.fullmatch(template):
+        say("template", f"{template!r}: give a file name in site_templates/, not a path")
+    default_account = _opt_str(raw.get("default_account"))
+    account_pattern = _opt_str(raw.get("account_pattern"))
+    key, patterns = default.fund_org_key, fund_org_patterns
+    if raw.get("fund_org_regex"):
+        key, patterns = "journal.fund_org_regex", (str(raw["fund_org_regex"]),)
+    if not patterns:
+        say("fund_org_regex", "not set, and review.fund_org_patterns is empty; give a "
+            r"regex with named groups, e.g. '(?P<fund>\d{6})-(?P<orgn>\d{4})'")
+    regexes = []
+    for pattern in patterns:
+        try:
+            regexes.append(re.compile(pattern))
+        except re.error as exc:  # review.fund_org_patterns are reported with the review section
+            if key == "journal.fund_org_regex":
+                say("fund_org_regex", f"not a valid regular expression ({exc})")
+    if account_pattern is not None and _check_regex(account_pattern, "journal.account_pattern",
+                                                    where, problems):
+        checked = [(f"sources.{s.key}.account", s.account) for s in sources.values()]
+        for place, account in [("journal.default_account", default_account), *checked]:
+            if account is not None and not re.fullmatch(account_pattern, account):
+                problems.append(Problem(where, f"{place}: {account!r} does not match "
+                                               f"journal.account_pattern {account_pattern!r}"))
+    for s in sources.values():
+        if s.credit_fund_org is not None and regexes and not any(
+                r.fullmatch(s.credit_fund_org) for r in regexes):
+            problems.append(Problem(where, f"sources.{s.key}.credit_fund_org: "
+                                           f"{s.credit_fund_org!r} cannot be parsed by {key}"))
+    descriptions = []
+    for name in ("description", "credit_description"):
+        text = str(raw.get(name) or getattr(default, name))
+        _check_template(text, f"journal.{name}", where, problems)
+        descriptions.append(text)
+    return Journal(template, default_account, account_pattern, key, tuple(regexes),
+                   tuple(dict.fromkeys(n for r in regexes for n in r.groupindex)),
+                   *descriptions)
+
+
+def _email(raw: Any, organization: dict[str, str], root: Path, where: str,
+           problems: list[Problem]) -> Email:
+    """The ``email`` section, checked: addresses, the subject template, the SMTP server."""
+    raw = raw if isinstance(raw, dict) else {}
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(where, f"email.{key}: {message}"))
+
+    sender = str(raw.get("from") or organization.get("contact") or "")
+    if sender and "@" not in parseaddr(sender)[1]:  # none at all: `send` asks for one
+        bad("from", f"{sender!r} is not an email address; {SENDER_HINT}")
+    for key in ("reply_to", "bcc"):
+        for value in as_tuple(raw.get(key)):
+            if "@" not in parseaddr(str(value))[1]:
+                bad(key, f"{value!r} is not an email address")
+    subject = str(raw.get("subject") or Email(sender="").subject)
+    _check_template(subject, "email.subject", where, problems)
+    server = None
+    conf = raw.get("smtp") if isinstance(raw.get("smtp"), dict) else {}
+    if conf.get("host"):
+        security = conf.get("security", "starttls")
+        if security not in SECURITY:
+            bad("smtp.security", f"{security!r}; use one of {', '.join(SECURITY)}")
+            security = "starttls"
+        if conf.get("password_env") and not conf.get("user_env"):
+            bad("smtp.password_env", "needs email.smtp.user_env too")
+        ca_file = conf.get("ca_file")
+        server = Smtp(
+            host=str(conf["host"]),
+            port=int(conf.get("port") or DEFAULT_PORTS[security]),
+            security=security,
+            user_env=conf.get("user_env"),
+            password_env=conf.get("password_env"),
+            timeout_seconds=float(conf.get("timeout", 30)),
+            ca_file=root / ca_file if ca_file else None,
         )
-        for email, v in raw.items()
-        if isinstance(v, dict)
-    }
+    reply_to = raw.get("reply_to")
+    site_url = raw.get("site_url")
+    return Email(sender=sender, reply_to=str(reply_to) if reply_to else None,
+                 bcc=tuple(str(b) for b in as_tuple(raw.get("bcc"))), subject=subject,
+                 site_url=str(site_url) if site_url else None, smtp=server)
 
 
-def _load_projects(path: Path, problems: list[Problem]) -> dict[str, Project]:
-    if not path.is_file():
-        return {}
-    raw = load_yaml(path) or {}
-    check_schema(raw, PROJECTS_SCHEMA, "", problems, str(path))
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        str(pid): Project(
-            id=str(pid),
-            name=_opt_str(v.get("name")),
-            pi_email=_opt_str(v.get("pi_email")),
-            fund_org=_opt_str(v.get("fund_org")),
-            end_date=v.get("end_date") if isinstance(v.get("end_date"), date) else None,
-        )
-        for pid, v in raw.items()
-        if isinstance(v, dict)
-    }
+def _check_template(text: str, key: str, where: str, problems: list[Problem]) -> None:
+    """A Jinja2 template in the config must parse (its filters are checked when it renders)."""
+    try:
+        jinja2.Environment().parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        problems.append(Problem(where, f"{key}: not a valid template ({exc.message})"))

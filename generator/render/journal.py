@@ -37,15 +37,11 @@ from generator.warehouse.load import Warehouse
 SQL = Scripts.beside(__file__)
 FORMATS = ("gl", "detail", "summary")
 CONFIG = "data/config.yaml"
-DEFAULT_TEMPLATE = "journal_gl.csv.j2"
-DEFAULT_DESCRIPTION = "{{ source_name }} {{ period }} {{ project_id }}"
-DEFAULT_CREDIT_DESCRIPTION = "{{ source_name }} {{ period }} recovery"
-TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The ``journal`` section of the config, checked."""
+    """The ``journal`` section of the config (``Config.journal``), its templates compiled."""
 
     template: str
     default_account: str | None
@@ -146,50 +142,21 @@ class RowsContext(TypedDict):
 
 
 def settings(cfg: Config) -> Settings:
-    """Read and check the ``journal`` section; raise with every problem found."""
-    raw = cfg.raw.get("journal") or {}
-    problems: list[Problem] = []
-
-    def say(key: str, message: str) -> None:
-        problems.append(Problem(CONFIG, f"journal.{key}: {message}"))
-
-    template = str(raw.get("template") or DEFAULT_TEMPLATE)
-    if not TEMPLATE_NAME.fullmatch(template):
-        say("template", f"{template!r}: give a file name in site_templates/, not a path")
-    default_account = _text(raw.get("default_account"))
-    account_pattern = _text(raw.get("account_pattern"))
-    key, patterns = "review.fund_org_patterns", cfg.fund_org_patterns
-    if raw.get("fund_org_regex"):
-        key, patterns = "journal.fund_org_regex", (str(raw["fund_org_regex"]),)
-    if not patterns:
-        say("fund_org_regex", "not set, and review.fund_org_patterns is empty; give a "
-            r"regex with named groups, e.g. '(?P<fund>\d{6})-(?P<orgn>\d{4})'")
-    regexes = tuple(re.compile(p) for p in patterns)
-    part_names = tuple(dict.fromkeys(n for r in regexes for n in r.groupindex))
-
+    """The journal section (checked with the config) with its description templates compiled
+    in the renderers' environment, where an unknown filter shows."""
+    j = cfg.journal
     env = cached_environment(template_dirs(cfg), cfg.currency)
-    descriptions = []
-    for name, default in (("description", DEFAULT_DESCRIPTION),
-                          ("credit_description", DEFAULT_CREDIT_DESCRIPTION)):
+    descriptions, problems = [], []
+    for name in ("description", "credit_description"):
         try:
-            descriptions.append(env.from_string(str(raw.get(name) or default)))
+            descriptions.append(env.from_string(getattr(j, name)))
         except jinja2.TemplateSyntaxError as exc:
-            say(name, f"not a valid template ({exc.message})")
-
-    if account_pattern:
-        checked = [(f"sources.{s.key}.account", s.account) for s in cfg.sources.values()]
-        for where, account in [("journal.default_account", default_account), *checked]:
-            if account is not None and not re.fullmatch(account_pattern, account):
-                problems.append(Problem(CONFIG, f"{where}: {account!r} does not match "
-                                                f"journal.account_pattern {account_pattern!r}"))
-    for s in cfg.sources.values():
-        if s.credit_fund_org is not None and regexes and not _parse(regexes, s.credit_fund_org):
-            problems.append(Problem(CONFIG, f"sources.{s.key}.credit_fund_org: "
-                                            f"{s.credit_fund_org!r} cannot be parsed by {key}"))
+            problems.append(Problem(CONFIG, f"journal.{name}: not a valid template "
+                                            f"({exc.message})"))
     if problems:
         raise DataError(problems)
-    return Settings(template, default_account, account_pattern, key, regexes, part_names,
-                    *descriptions)
+    return Settings(j.template, j.default_account, j.account_pattern, j.fund_org_key,
+                    j.fund_org_regexes, j.part_names, *descriptions)
 
 
 def make_journal(wh: Warehouse, period: str, s: Settings | None = None) -> Journal:
@@ -421,6 +388,3 @@ def _fund_org_problems(s: Settings, fund_orgs: list[dict[str, Any]],
 def _parse(regexes: tuple[re.Pattern[str], ...], fund_org: str) -> re.Match[str] | None:
     return next((m for r in regexes if (m := r.fullmatch(fund_org))), None)
 
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
