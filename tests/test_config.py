@@ -29,7 +29,9 @@ def test_demo_config_loads():
 
 
 def test_every_problem_with_key_path_in_one_run(make_repo):
-    config = CONFIG + """\
+    # CONFIG's own review section is replaced (a second review: key would be refused).
+    head, _, tail = CONFIG.partition("review:\n")
+    config = head + tail[tail.index("sources:"):] + """\
 curency: {code: USD}
 review:
   patterns:
@@ -100,3 +102,21 @@ def test_journal_keys_are_checked(make_repo) -> None:
 def test_an_account_written_as_a_number_is_a_code(make_repo) -> None:
     cfg = load_config(make_repo(config=CONFIG + "journal: {default_account: 7999}\n"))
     assert cfg.raw["journal"]["default_account"] == 7999
+
+
+@pytest.mark.parametrize("name", ["config", "people", "projects"])
+def test_a_key_given_twice_is_refused_not_last_wins(make_repo, name):
+    text = {
+        "config": CONFIG + "cost_basis: BilledCost\ncost_basis: EffectiveCost\n",
+        "people": "ada@test.edu: {name: Ada}\nbob@test.edu: {name: Bob, name: Robert}\n",
+        "projects": "p1: {name: One}\np1: {name: Uno}\n",
+    }[name]
+    root = make_repo({} if name == "config" else {f"data/{name}.yaml": text},
+                     config=text if name == "config" else CONFIG)
+    with pytest.raises(DataError) as exc:
+        load_config(root)
+    (problem,) = exc.value.problems
+    line = {"config": CONFIG.count("\n") + 2, "people": 2, "projects": 2}[name]
+    assert problem.where == f"data/{name}.yaml:{line}"
+    assert "appears twice in one mapping (first on line" in problem.message
+    assert problem.message.endswith("keep one")

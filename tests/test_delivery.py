@@ -400,19 +400,25 @@ def test_an_unreachable_server_stops_the_run_and_logs_nothing(
     assert log(root) == []
 
 
-def test_a_pi_email_that_is_not_an_address_is_logged_as_failed_and_the_run_goes_on(
+def test_a_pi_email_that_is_not_an_address_gets_no_statement_and_no_message(
     smtp_server: Callable[..., tuple[Mailbox, int]], make_repo: Callable[..., Path]
 ) -> None:
     box, port = smtp_server()
-    aws = AWS + row(cost="2.00", tag=tags("grace", "p9"), resource="i-9") + "\n"
+    hostile = ("grace", "ada.okafor(@test.edu)@evil.com", "../../etc/passwd")
+    aws = AWS + "".join(row(cost="2.00", tag=tags(pi, "p9"), resource=f"i-{n}") + "\n"
+                        for n, pi in enumerate(hostile))
     root = make_repo({"periods/2026-10/aws.csv": aws, "data/people.yaml": PEOPLE},
                      config=email_config(port))
-    report, _ = run(root)
-    assert [(d.recipient, d.error) for d in report.failed] == [
-        ("grace", "'grace' is not an email address; fix the PI's pi_email tag or reassign")]
-    assert len(report.sent) == 4 and len(box.messages) == 4
-    assert [(e["recipient"], e["status"]) for e in log(root)][0] == ("ada@test.edu", "sent")
-    assert ("grace", "failed") in [(e["recipient"], e["status"]) for e in log(root)]
+    report, statements = run(root)
+    # Flagged invalid_pi_email, pending: no statement, no envelope, no file named after it.
+    assert {s.pi_email for s in statements} == {"ada@test.edu", "bob@test.edu",
+                                                "cy@test.edu", "dee@test.edu"}
+    assert not report.failed and len(report.sent) == 4 and len(box.messages) == 4
+    recipients = {r for _, tos, _ in box.messages for r in tos}
+    assert not any("evil" in r or "grace" in r or "etc" in r for r in recipients)
+    assert not [p for p in (root / "build").rglob("*") if "etc" in p.name or "evil" in p.name]
+    wh = loader.load(load_config(root))
+    assert [r["flag"] for r in wh.query("pending_by_flag") if r["flag"] == "invalid_pi_email"]
 
 
 # --- changed statements ------------------------------------------------------------------

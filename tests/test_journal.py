@@ -474,12 +474,12 @@ def test_text_cells_are_neutralized_and_amounts_are_not(make_repo) -> None:
     wh = warehouse(make_repo({
         "periods/2026-10/aws.csv": csv_file(
             row(cost="-3.00", service="=HYPERLINK(\"http://evil\")",
-                tag=tagged(project_id="+cmd", pi_email="@ada@test.edu")),
+                tag=tagged(project_id="+cmd", pi_email="-ada@test.edu")),
         ),
     }))
     j = make_journal(wh, PERIOD)
     gl = gl_rows(wh, j)
-    assert gl[0]["project_id"] == "'+cmd" and gl[0]["pi_email"] == "'@ada@test.edu"
+    assert gl[0]["project_id"] == "'+cmd" and gl[0]["pi_email"] == "'-ada@test.edu"
     assert gl[0]["credit"] == "3.00"
     (detail,) = csv.DictReader(io.StringIO(render(wh, j, "detail")))
     assert detail["service"] == "'=HYPERLINK(\"http://evil\")"

@@ -66,12 +66,17 @@ def test_money_is_conserved_per_period(tmp_path, aws, hpc, seed, data):
     wh = load(cfg)
     assert wh.problems == []
     # Random decisions on random charges: reject some, approve some, reassign some.
-    ids = [r[0] for r in wh.con.execute("SELECT charge_id FROM charges ORDER BY 1").fetchall()]
+    # Only a flagged charge can be approved (an unflagged one is billed without a decision).
+    flagged = dict(wh.con.execute(
+        "SELECT charge_id, len(flags) > 0 FROM charges ORDER BY 1").fetchall())
+    ids = sorted(flagged)
     rng = random.Random(seed)
     picked = rng.sample(ids, k=min(len(ids), data.draw(st.integers(0, 6))))
     lines = []
     for i, charge_id in enumerate(picked):
         action = ("approve", "reject", "reassign")[i % 3]
+        if action == "approve" and not flagged[charge_id]:
+            action = "reject"
         extra = "  set: {pi_email: kim@x.edu}\n" if action == "reassign" else ""
         lines.append(f"- ids: [{charge_id}]\n  action: {action}\n{extra}  reason: test\n")
     (root / "reviews").mkdir(exist_ok=True)

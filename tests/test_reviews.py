@@ -223,3 +223,56 @@ def test_a_department_match_selects_only_its_charges(make_repo):
     assert (got["bob-gpu"][0], got["ada-gpu"][0], got["nobody"][0]) == (
         "billed", "rejected", "pending"
     )
+
+
+def test_a_key_given_twice_in_a_decision_is_refused(make_repo):
+    root = make_repo({"periods/2026-10/aws.csv": DATA})
+    i = ids(root)
+    (root / "reviews/2026-10.yaml").write_text(f"""\
+- ids: [{i['gpu-1']}]
+  action: approve
+  action: reject
+  reason: Chair approved the fund
+- ids: [{i['gpu-2']}]
+  ids: [{i['no-pi']}]
+  action: reject
+  reason: Test instances
+""")
+    wh, got = states(root)
+    assert [str(p) for p in wh.problems] == [
+        "reviews/2026-10.yaml:3: key 'action' appears twice in one mapping (first on line 2); "
+        "keep one",
+        "reviews/2026-10.yaml:6: key 'ids' appears twice in one mapping (first on line 5); "
+        "keep one",
+    ]
+    # Nothing of the file is applied: every flagged charge still waits.
+    assert {k: v[0] for k, v in got.items()} == {
+        "gpu-1": "pending", "gpu-2": "pending", "no-pi": "pending", "ok": "billed"}
+
+
+def test_approve_refuses_unflagged_charges_and_invalid_pi_emails(make_repo):
+    data = DATA + row(resource="evil", cost="5", tag=tags(pi="a(@test.edu)@evil.com")) + "\n"
+    root = make_repo({"periods/2026-10/aws.csv": data})
+    i = ids(root)
+    cfg = load_config(root)
+    with pytest.raises(DataError) as exc:
+        decide(cfg, "approve", [i["ok"], i["evil"]], False, None, "fine", "kim")
+    assert [str(p) for p in exc.value.problems] == sorted([
+        f"{i['ok']}: is not flagged: it is billed without a decision, so there is nothing to "
+        "approve",
+        f"{i['evil']}: its pi_email 'a(@test.edu)@evil.com' is not a plain email address; "
+        "reassign it with --pi, or reject it",
+    ])
+    assert not (root / "reviews/2026-10.yaml").exists()
+    # Hand-written, the same approvals are problems of the review file, naming its lines.
+    (root / "reviews/2026-10.yaml").write_text(
+        f"- ids: [{i['ok']}]\n  action: approve\n  reason: fine\n"
+        f"- ids: [{i['evil']}]\n  action: approve\n  reason: fine\n")
+    wh, got = states(root)
+    assert [p.where for p in wh.problems] == ["reviews/2026-10.yaml:1", "reviews/2026-10.yaml:4"]
+    assert got["evil"][0] == "pending"
+    # Reassigned to a real PI it is billed.
+    (root / "reviews/2026-10.yaml").unlink()
+    decide(cfg, "reassign", [i["evil"]], False, None, "Ada's", "kim", {"pi_email": "ada@test.edu"})
+    wh, got = states(root)
+    assert wh.problems == [] and got["evil"] == ("billed", "ada@test.edu", "123456-1234")

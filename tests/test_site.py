@@ -29,13 +29,17 @@ from generator.warehouse import load as loader
 SCRIPT = "<script>alert(1)</script>"
 LINK = "| ** [x](javascript:alert(1))"
 IMG_EMAIL = "<img src=x onerror=alert(1)>@test.edu"
+# A PI email that is not a plain address is flagged and gets no page; a hostile *name* in
+# people.yaml reaches every page that names the PI.
+IMG_PI = "img@test.edu"
 PERIODS = ("2026-08", "2026-09", "2026-10")
 
 
 def write_repo(root: Path) -> Path:
     files = {
         "data/config.yaml": CONFIG,
-        "data/people.yaml": "ada@test.edu: {name: Ada Lovelace, department: Mathematics}\n",
+        "data/people.yaml": "ada@test.edu: {name: Ada Lovelace, department: Mathematics}\n"
+                            f"{IMG_PI}: {{name: '{IMG_EMAIL}'}}\n",
         "data/projects.yaml": "p1: {name: Analytical engines}\n",
         # Reject the September charge with no PI; October's stays pending.
         "reviews/2026-09.yaml": """\
@@ -51,7 +55,7 @@ def write_repo(root: Path) -> Path:
          "sent_at": "2026-10-03T09:12:44+00:00"},
         {"recipient": "bob@test.edu", "status": "failed", "message_id": "<b@test.edu>",
          "sent_at": "2026-10-03T09:12:45+00:00", "error": "RCPT TO: 550 no such user"},
-        {"recipient": IMG_EMAIL, "status": "sent", "message_id": "<c@test.edu>",
+        {"recipient": IMG_PI, "status": "sent", "message_id": "<c@test.edu>",
          "sent_at": "2026-10-03T11:12:46+02:00"},
     ]})
     for period in PERIODS:
@@ -65,7 +69,8 @@ def write_repo(root: Path) -> Path:
                 tag=tags(project=LINK)),
             row(period, cost="4", tag=tags(pi="bob@test.edu", project="index",
                                             fund="654321-4321")),
-            row(period, cost="2", tag=tags(pi=IMG_EMAIL, project="p3")),
+            row(period, cost="2", tag=tags(pi=IMG_PI, project="p3")),
+            row(period, cost="3", tag=tags(pi=IMG_EMAIL, project="p3")),
             row(period, cost="1.5", tag=tags(pi=None, project="p4")),
         ]) + "\n"
         files[f"periods/{period}/hpc.csv"] = "\n".join([
@@ -322,12 +327,12 @@ def test_hostile_text_is_shown_as_text(built: Built, page: str):
 
 
 def test_hostile_project_and_pi_get_their_own_safe_pages(built: Built):
-    names = naming.page_names([LINK, IMG_EMAIL])
+    names = naming.page_names([LINK, IMG_EMAIL, IMG_PI])
     for name in names.values():
         assert "/" not in name and not name.startswith(".")
     project = built.html(f"billing/projects/{names[LINK]}")
     assert LINK in text(next(project.iter("h1")))
-    pi = built.html(f"billing/pis/{naming.page_names([IMG_EMAIL])[IMG_EMAIL]}")
+    pi = built.html(f"billing/pis/{naming.page_names([IMG_PI])[IMG_PI]}")
     title = next(pi.iter("title"))
     assert IMG_EMAIL in text(title)
     assert not any(el.tag == "img" for el in next(pi.iter("article")).iter())

@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 from generator.cli import app
 from generator.common.errors import DataError, UsageError
 from generator.read.config import load_config
+from generator.render import naming
 from generator.render.journal import make_journal
 from generator.render.statements import (
     RESOURCE_LIMIT,
@@ -416,8 +417,13 @@ def test_file_names_are_safe_and_unique(make_repo: Callable[..., Path]) -> None:
     statements = write_statements(warehouse(root))
     folder = (root / "build/statements/2026-10").resolve()
     paths = [s.pdf_path for s in statements]
-    assert len(set(paths)) == len(paths) == 7
-    assert len({str(p).lower() for p in paths}) == 7
+    # The PI "../x@test.edu" is not a plain address: flagged, pending, no statement ...
+    assert len(set(paths)) == len(paths) == 6
+    assert len({str(p).lower() for p in paths}) == 6
+    assert "../x@test.edu" not in {s.pi_email for s in statements}
+    # ... and were it billed, its name could still not leave the period's folder.
+    (name,) = naming.statement_names([("2026-10", "../x@test.edu", "ok")]).values()
+    assert "/" not in name.split("/", 1)[0] and not name.startswith(".")
     for s in statements:
         for p in (s.md_path, s.pdf_path, s.csv_path):
             assert p.is_file()

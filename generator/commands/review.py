@@ -52,6 +52,20 @@ def append_decision(
     atomic_write(path, (existing + block).encode("utf-8"))
 
 
+def unapprovable(wh: loader.Warehouse, charge_ids: list[str]) -> list[Problem]:
+    """Why some of these charges cannot be approved: never flagged (billed already, nothing
+    to decide), or their PI email is not a plain address (approving would bill it)."""
+    problems = []
+    for r in wh.query("charge_flags", ids=charge_ids):
+        if not r["flags"]:
+            problems.append(Problem(r["charge_id"], "is not flagged: it is billed without a "
+                                    "decision, so there is nothing to approve"))
+        elif "invalid_pi_email" in r["flags"]:
+            problems.append(Problem(r["charge_id"], f"its pi_email {r['pi_email']!r} is not a "
+                                    "plain email address; reassign it with --pi, or reject it"))
+    return problems
+
+
 def decide(
     cfg: Config,
     action: str,
@@ -109,6 +123,10 @@ def decide(
         wrong = [department_problem(cfg, key, r[0], r[4]) for r in rows]
         if any(wrong):
             raise DataError([Problem("--department", w) for w in wrong if w])
+    if action == "approve":
+        refused = unapprovable(wh, [r[0] for r in rows])
+        if refused:
+            raise DataError(refused)
     target = Decision(period="", where="--pi/--project/--fund-org", line=0, set=assign or {})
     bad = check_targets(target, cfg)
     if bad:

@@ -1,6 +1,6 @@
 """SQL beside the code: each stage keeps its queries in ``sql/NAME.sql`` next to its modules.
 
-A script is a series of statements separated by a ``;`` at the end of a line. Values are
+A script is a series of statements, each ended by a ``;`` at the end of a line. Values are
 passed as named parameters (``$name``); names (tables, columns) go through ``quote``, the
 one quoting helper.
 """
@@ -48,8 +48,16 @@ class Scripts:
 
 @cache
 def _statements(path: Path) -> list[str]:
-    text = path.read_text(encoding="utf-8")
-    return [s.strip() for s in re.split(r";\s*$", text, flags=re.M) if _has_code(s)]
+    """The statements of a file: each ends with a ``;`` at the end of a line (not in a
+    comment line)."""
+    statements, current = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        current.append(line)
+        if line.rstrip().endswith(";") and not line.lstrip().startswith("--"):
+            statements.append("\n".join(current).strip())
+            current = []
+    statements.append("\n".join(current).strip())
+    return [s for s in statements if _has_code(s)]
 
 
 def _has_code(statement: str) -> bool:

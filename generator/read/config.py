@@ -193,8 +193,8 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         raise DataError(
             [Problem(str(path), "no config file; run `openchargeback init DIR` or pass -c FILE")]
         )
-    raw = load_yaml(path) or {}
     where = shown(root, path)
+    raw = load_yaml(path, where) or {}
     problems: list[Problem] = []
     check_schema(raw, SCHEMA, "", problems, where)
     if not isinstance(raw, dict):
@@ -248,8 +248,8 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
     organization = {k: str(v) for k, v in (raw.get("organization") or {}).items()}
     journal_section = _journal(raw.get("journal"), fund_org_patterns, sources, where, problems)
     email = _email(raw.get("email"), organization, root, where, problems)
-    people = load_people(root / "data" / "people.yaml", problems)
-    projects = load_projects(root / "data" / "projects.yaml", problems)
+    people = load_people(root, problems)
+    projects = load_projects(root, problems)
     if problems:
         raise DataError(problems)
     return Config(

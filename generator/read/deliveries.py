@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from generator.common.errors import DataError, Problem
-from generator.read.config import STR_OR_LIST, Config, as_tuple, check_schema, load_yaml
+from generator.read.config import Config
 from generator.read.layout import delivery_log
+from generator.read.yamlfile import STR_OR_LIST, as_tuple, check_schema, load_yaml
 
 # Status of a log entry. ``sending`` and ``unconfirmed``: the message may have arrived.
 STATUSES = ("sending", "sent", "failed", "unconfirmed")
@@ -78,8 +79,8 @@ def read_log(cfg: Config, period: str) -> list[Delivery]:
     path = delivery_log(cfg, period)
     if not path.is_file():
         return []
-    raw = load_yaml(path) or {}
     shown = f"periods/{period}/deliveries.yaml"
+    raw = load_yaml(path, shown) or {}
     problems: list[Problem] = []
     check_schema(raw, LOG_SCHEMA, "", problems, shown)
     entries = raw.get("deliveries") or [] if isinstance(raw, dict) else []

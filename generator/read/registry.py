@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from generator.common.addresses import is_plain_address
 from generator.common.errors import Problem
+from generator.common.text import escape_controls, has_control
 from generator.read.yamlfile import check_schema, load_yaml
 
 
@@ -32,13 +34,19 @@ PROJECTS_SCHEMA = {
 }
 
 
-def load_people(path: Path, problems: list[Problem]) -> dict[str, Person]:
+def load_people(root: Path, problems: list[Problem]) -> dict[str, Person]:
+    path = root / "data" / "people.yaml"
     if not path.is_file():
         return {}
-    raw = load_yaml(path) or {}
-    check_schema(raw, PEOPLE_SCHEMA, "", problems, str(path))
+    raw = load_yaml(path, "data/people.yaml") or {}
+    check_schema(raw, PEOPLE_SCHEMA, "", problems, "data/people.yaml")
     if not isinstance(raw, dict):
         return {}
+    for email, v in raw.items():
+        if not is_plain_address(str(email)):
+            problems.append(Problem("data/people.yaml", f"{str(email)!r}: not a plain email "
+                                    "address (like ada@example.edu); fix the key"))
+        _refuse_controls("data/people.yaml", str(email), v, problems)
     return {
         str(email).lower(): Person(
             str(email).lower(), str(v.get("name") or email), v.get("department")
@@ -48,13 +56,20 @@ def load_people(path: Path, problems: list[Problem]) -> dict[str, Person]:
     }
 
 
-def load_projects(path: Path, problems: list[Problem]) -> dict[str, Project]:
+def load_projects(root: Path, problems: list[Problem]) -> dict[str, Project]:
+    path = root / "data" / "projects.yaml"
     if not path.is_file():
         return {}
-    raw = load_yaml(path) or {}
-    check_schema(raw, PROJECTS_SCHEMA, "", problems, str(path))
+    raw = load_yaml(path, "data/projects.yaml") or {}
+    check_schema(raw, PROJECTS_SCHEMA, "", problems, "data/projects.yaml")
     if not isinstance(raw, dict):
         return {}
+    for pid, v in raw.items():
+        pi = v.get("pi_email") if isinstance(v, dict) else None
+        if isinstance(pi, str) and not is_plain_address(pi):
+            problems.append(Problem("data/projects.yaml", f"{pid}.pi_email: {pi!r} is not a "
+                                    "plain email address (like ada@example.edu)"))
+        _refuse_controls("data/projects.yaml", str(pid), v, problems)
     return {
         str(pid): Project(
             id=str(pid),
@@ -70,3 +85,13 @@ def load_projects(path: Path, problems: list[Problem]) -> dict[str, Project]:
 
 def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _refuse_controls(where: str, key: str, entry: object, problems: list[Problem]) -> None:
+    """A key or text value with a control character (NUL, CR, LF, ...) is refused."""
+    values = entry.items() if isinstance(entry, dict) else []
+    for field_name, value in [("", key), *values]:
+        if isinstance(value, str) and has_control(value):
+            shown = f"{key!r}" + (f".{field_name}" if field_name else "")
+            problems.append(Problem(where, f"{escape_controls(shown)}: contains a control "
+                                    "character (a line break, NUL, ...); remove it"))

@@ -18,17 +18,114 @@ STR_OR_LIST = "str_or_list"
 NUMBER = "number"
 
 
-def load_yaml(path: Path) -> Any:
-    """Safe-load one YAML file; a syntax error names the file and line."""
+def load_yaml(path: Path, where: str | None = None) -> Any:
+    """Safe-load one YAML file (``where``: the file as messages name it). A syntax error, a
+    key given twice in one mapping, or a document that expands too far is a problem naming
+    the file and line, never last-wins."""
+    where = where or str(path)
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark else 0
-        raise DataError([Problem(f"{path}:{line}", f"not valid YAML: {exc.problem}")]) from exc
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError([Problem(str(path), "not UTF-8 text; save it as UTF-8")]) from exc
+        raise DataError([Problem(where, "not UTF-8 text; save it as UTF-8")]) from exc
+    return construct(compose(text, where), where)
+
+
+def compose(text: str, where: str) -> yaml.Node | None:
+    """The YAML node tree of ``text``, refused with every duplicate key found."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise DataError([_syntax_problem(exc, where)]) from exc
+    except RecursionError as exc:
+        raise DataError([Problem(where, "nested too deeply to be a settings file")]) from exc
+    if node is None:
+        return None
+    problems = [
+        Problem(f"{where}:{line}", f"key {key!r} appears twice in one mapping (first on line "
+                                   f"{first}); keep one")
+        for key, line, first in duplicate_keys(node)
+    ]
+    if _expanded_size(node) > MAX_NODES:
+        problems.append(Problem(where, f"expands to more than {MAX_NODES:,} values through "
+                                       "anchors and aliases; write it out plainly"))
+    if problems:
+        raise DataError(problems)
+    return node
+
+
+def construct(node: yaml.Node | None, where: str) -> Any:
+    """The Python value of a composed node (safe types only)."""
+    if node is None:
+        return None
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        raise DataError([_syntax_problem(exc, where)]) from exc
+    except RecursionError as exc:
+        raise DataError([Problem(where, "nested too deeply to be a settings file")]) from exc
+    finally:
+        loader.dispose()
+
+
+MAX_NODES = 1_000_000
+
+
+def duplicate_keys(root: yaml.Node) -> list[tuple[str, int, int]]:
+    """(key, line, line of its first use) for every key given twice in one mapping."""
+    found: list[tuple[str, int, int]] = []
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = (key_node.tag, key_node.value)
+                    line = key_node.start_mark.line + 1
+                    if key in first:
+                        found.append((key_node.value, line, first[key]))
+                    else:
+                        first[key] = line
+                stack += [key_node, value_node]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return sorted(found, key=lambda f: f[1])
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once aliases are expanded (capped)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = MAX_NODES + 1  # a cycle counts as too big
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        total = 1
+        for child in children:
+            total = min(total + size(child), MAX_NODES + 1)
+        sizes[id(node)] = total
+        return total
+
+    try:
+        return size(root)
+    except RecursionError:
+        return MAX_NODES + 1
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, where: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    return Problem(f"{where}:{line}" if line else where, f"not valid YAML: {exc.problem}")
 
 
 def check_schema(node: Any, schema: Any, path: str, problems: list[Problem], where: str) -> None:

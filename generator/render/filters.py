@@ -33,6 +33,7 @@ from markupsafe import Markup
 from generator.common.errors import Problem, at
 from generator.common.money import Currency, exact, fixed, format_money
 from generator.common.shipped import shipped_root
+from generator.common.text import CONTROL
 from generator.read.config import Config
 
 DEFAULT_TEMPLATES = shipped_root() / "site_templates"  # in the package, or the checkout
@@ -119,13 +120,13 @@ _TEXT_ESCAPES = {
 
 
 def markdown_escape(value: object) -> str:
-    """Untrusted text as plain text in Markdown, on one line: no markup, HTML, cell breaks or
-    @mentions."""
+    """Untrusted text as plain text in Markdown, on one line: no markup, HTML, cell breaks,
+    @mentions or control characters (each shown as U+FFFD)."""
     if value is None:
         return ""
     words = []
-    for word in str(value).split():
-        escaped = "".join(_TEXT_ESCAPES.get(c, c) for c in word)
+    for word in str(value).split():  # line breaks and other blanks become single spaces
+        escaped = "".join(_TEXT_ESCAPES.get(c, c) for c in CONTROL.sub("\ufffd", word))
         words.append("&#64;" + escaped[1:] if escaped.startswith("@") else escaped)
     return " ".join(words)
 

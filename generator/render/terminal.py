@@ -1,16 +1,16 @@
 """Text for a terminal: tables, and text from data made safe to print.
 
 Control characters (but tab and line feed) are shown escaped (``\\x1b``), never sent raw to a
-terminal, where they could move the cursor, retitle the window or hide text.
+terminal, where they could move the cursor, retitle the window or hide text
+(``common.text``).
 """
 
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from generator.common.text import escape_controls
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Table:
 
 def safe(text: str) -> str:
     """``text`` with every control character but tab and line feed escaped."""
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return escape_controls(text)
 
 
 def table_text(table: Table, width: int) -> str:

@@ -6,6 +6,7 @@ import re
 
 import duckdb
 
+from generator.common.addresses import MAX_LENGTH, PLAIN_ADDRESS
 from generator.common.sql import Scripts, quote
 from generator.read.config import Config
 from generator.read.focus import KNOWN_COLUMNS
@@ -19,6 +20,8 @@ def flag(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         con,
         "flags",
         fund_org_regex=any_of(cfg.fund_org_patterns),
+        plain_address=PLAIN_ADDRESS,
+        max_address=MAX_LENGTH,
         currency=cfg.currency.code,
         spike_min_amount=cfg.spike_min_amount,
         spike_factor=cfg.spike_factor,

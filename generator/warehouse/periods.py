@@ -13,9 +13,10 @@ from typing import Any
 
 from generator.common.errors import DataError, Problem
 from generator.common.files import sha256
-from generator.read.config import Config, check_schema, load_yaml
+from generator.read.config import Config
 from generator.read.focus import FocusFile
 from generator.read.layout import file_key, period_record, review_keys
+from generator.read.yamlfile import check_schema, load_yaml
 
 STATUSES = ("open", "closed", "finalized")
 SCHEMA: dict[str, Any] = {
@@ -35,8 +36,8 @@ FIX = (
 def read_period(cfg: Config, period: str) -> dict[str, Any]:
     """The period's record; a period with no period.yaml is open."""
     path = period_record(cfg, period)
-    data = (load_yaml(path) if path.is_file() else None) or {}
     shown = f"periods/{period}/period.yaml"
+    data = (load_yaml(path, shown) if path.is_file() else None) or {}
     if not isinstance(data, dict):
         raise DataError([Problem(shown, "expected a mapping with status:")])
     problems: list[Problem] = []

@@ -30,19 +30,26 @@ from typing import Any
 import duckdb
 import yaml
 
-from generator.common.errors import Problem, at
+from generator.common.addresses import is_plain_address
+from generator.common.errors import DataError, Problem, at
 from generator.common.files import shown
 from generator.common.sql import Scripts, insert
 from generator.read.config import Config
 from generator.read.layout import department_key, review_files
+from generator.read.yamlfile import compose, construct
 
 SQL = Scripts.beside(__file__)
 ACTIONS = ("approve", "reject", "reassign")
 KEYS = ("ids", "match", "action", "reason", "by", "set")
 MATCH_KEYS = ("source", "service", "resource", "pi", "project", "fund_org", "flag")
 SET_KEYS = ("pi_email", "project_id", "fund_org")
+APPROVAL_PROBLEMS = {
+    "unflagged": "charge {charge_id} is not flagged: it is billed without a decision, so there "
+    "is nothing to approve; remove it from this decision",
+    "invalid_pi_email": "charge {charge_id} cannot be approved: its pi_email {pi_email!r} is not "
+    "a plain email address; reassign it (set: pi_email) or reject it",
+}
 CHARGE_ID = re.compile(r"[0-9a-f]{16}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass
@@ -77,13 +84,11 @@ def _read_file(
 ) -> tuple[list[Decision], list[Problem]]:
     where = shown(cfg.root, path)
     try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose(path.read_text(encoding="utf-8"), where)
     except UnicodeDecodeError:
         return [], [Problem(where, "not UTF-8 text; save it as UTF-8")]
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
-        return [], [Problem(at(where, line), f"not valid YAML: {exc.problem}")]
+    except DataError as exc:  # not YAML, or a key given twice
+        return [], exc.problems
     if root is None:
         return [], []
     if not isinstance(root, yaml.SequenceNode):
@@ -134,7 +139,11 @@ def _decision(period: str, where: str, node: yaml.Node) -> tuple[Decision | None
 
     for key_node, value_node in node.value:
         key = key_node.value
-        value: Any = yaml.SafeLoader(yaml.serialize(value_node)).get_single_data()
+        try:
+            value: Any = construct(value_node, where)
+        except DataError as exc:
+            problems += exc.problems
+            continue
         if key not in KEYS:
             close = difflib.get_close_matches(str(key), KEYS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -192,7 +201,7 @@ def check_targets(d: Decision, cfg: Config) -> list[Problem]:
     """A reassign target must be a usable PI email and fund/org."""
     problems = []
     email = d.set.get("pi_email")
-    if email is not None and not EMAIL.fullmatch(email):
+    if email is not None and not is_plain_address(email):
         problems.append(Problem(at(d.where, d.line), f"set: pi_email {email!r} is not an email"))
     fund = d.set.get("fund_org")
     if (
@@ -241,7 +250,7 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
                         )
                     )
             if d.match is not None:
-                selected = matching(con, period, d.match)
+                selected = matching(con, period, d.match, flagged_only=d.action == "approve")
                 known.update(selected)
                 matched = list(selected)
                 if d.department is not None:  # a department's match selects its own charges
@@ -290,14 +299,21 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
                     )
                 )
     insert(con, "decisions", rows)
-    return problems
+    SQL.run(con, "refuse_approvals")
+    return problems + [
+        Problem(at(r["review_file"], r["review_line"]), APPROVAL_PROBLEMS[r["problem"]].format(**r))
+        for r in SQL.query(con, "refused_approvals")
+    ]
 
 
 def matching(
-    con: duckdb.DuckDBPyConnection, period: str, selector: dict[str, str]
+    con: duckdb.DuckDBPyConnection, period: str, selector: dict[str, str],
+    flagged_only: bool = False,
 ) -> dict[str, str | None]:
-    """Charges of ``period`` selected by a match selector (exact or glob), with their PI."""
+    """Charges of ``period`` selected by a match selector (exact or glob), with their PI;
+    ``flagged_only``: only flagged ones (what an approve selects)."""
     params: dict[str, Any] = {key: selector.get(key) for key in MATCH_KEYS}
+    params["flagged_only"] = flagged_only
     if params["pi"]:
         params["pi"] = params["pi"].lower()
     params["period"] = period

@@ -7,6 +7,14 @@
 CREATE OR REPLACE TABLE flags AS
 SELECT charge_id, 'missing_pi_email' AS flag FROM normalized WHERE pi_email IS NULL
 UNION ALL
+-- A PI email that is not a plain address (common/addresses.py): it must never name a file,
+-- reach a journal or become a recipient, so the charge waits for a reassign or a reject.
+SELECT charge_id, 'invalid_pi_email' FROM normalized
+SEMI JOIN (
+    SELECT pi_email FROM (SELECT DISTINCT pi_email FROM normalized WHERE pi_email IS NOT NULL)
+    WHERE length(pi_email) > $max_address OR NOT regexp_full_match(pi_email, $plain_address)
+) USING (pi_email)
+UNION ALL
 SELECT charge_id, 'missing_project_id' FROM normalized WHERE project_id IS NULL
 UNION ALL
 SELECT charge_id, 'missing_fund_org' FROM normalized WHERE fund_org IS NULL

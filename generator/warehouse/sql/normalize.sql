@@ -14,12 +14,19 @@ typed AS (
     FROM distinct_tags
 ),
 checked AS (
+    -- Not a flat object of text, a key given twice (which value counts would be a guess),
+    -- or a control character in a key or value (NUL, CR, LF, ...): the row is flagged.
     SELECT
         Tags,
         CASE
             WHEN NOT is_object THEN true
             ELSE coalesce(list_bool_or(list_transform(
-                json_extract(Tags, '$.*'), lambda v: json_type(v) IN ('OBJECT', 'ARRAY'))), false)
+                    json_extract(Tags, '$.*'), lambda v: json_type(v) IN ('OBJECT', 'ARRAY'))),
+                    false)
+                OR len(json_keys(Tags)) <> len(list_distinct(json_keys(Tags)))
+                OR coalesce(list_bool_or(list_transform(
+                    list_concat(json_keys(Tags), json_extract_string(Tags, '$.*')),
+                    lambda v: regexp_matches(v, '[\x00-\x1f\x7f]'))), false)
         END AS invalid_tags
     FROM typed
 ),
