@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.read.convert import convert_slurm  # noqa: E402
+from generator.commands.convert import convert_file  # noqa: E402
 
 ACCOUNTS = (
     "lindqvist-astro",
@@ -104,7 +104,7 @@ def main() -> None:
         times, cpu = [], []
         for _ in range(args.repeat):
             t0, c0 = time.perf_counter(), time.process_time()
-            result = convert_slurm(ROOT, dump, "2026-10", out=Path(tmp) / "hpc.csv")
+            result = convert_file("slurm", ROOT, dump, "2026-10", out=Path(tmp) / "hpc.csv")
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
         print(

@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.common import files
-from generator.common.errors import DataError, Problem, UsageError, at
-from generator.read.config import NUMBER, Config, check_schema, load_config, load_yaml
-from generator.warehouse import periods
+from generator.common.errors import DataError, Problem, at
+from generator.common.months import bounds
+from generator.read.config import NUMBER, Config, check_schema, load_yaml
 
 SACCT_FIELDS = (
     "JobID",
@@ -222,18 +222,17 @@ class StorageRates:
 
 
 def convert_slurm(
-    root: Path,
+    config: Config,
+    rates: SlurmRates,
     file: Path,
     period: str,
-    out: Path | None = None,
+    out: Path,
     skip_bad: bool = False,
 ) -> ConvertResult:
-    """Price the jobs of a ``sacct`` dump for ``period`` and write them as FOCUS."""
-    start, end = period_bounds(period)
-    config = load_config(root)
-    rates = load_slurm_rates(config.root / "data" / "rates" / "slurm.yaml")
+    """Price the jobs of a ``sacct`` dump for ``period`` (``YYYY-MM``) and write them as
+    FOCUS to ``out``."""
+    start, end = bounds(period)
     accounts = load_accounts(config)
-    out = _output_path(config, period, rates.source, out)
     shown = files.shown(config.root, file)
     usage, report = _read_sacct(file, shown, rates, _seconds(start), _seconds(end))
     if report.problems and not skip_bad:
@@ -544,18 +543,17 @@ def _seconds(moment: datetime) -> int:
 
 
 def convert_storage(
-    root: Path,
+    config: Config,
+    rates: StorageRates,
     file: Path,
     period: str,
-    out: Path | None = None,
+    out: Path,
     skip_bad: bool = False,
 ) -> ConvertResult:
-    """Price a storage usage report for ``period`` and write it as FOCUS."""
-    start, end = period_bounds(period)
-    config = load_config(root)
-    rates = load_storage_rates(config.root / "data" / "rates" / "storage.yaml")
+    """Price a storage usage report for ``period`` (``YYYY-MM``) and write it as FOCUS to
+    ``out``."""
+    start, end = bounds(period)
     accounts = load_accounts(config)
-    out = _output_path(config, period, rates.source, out)
     shown = files.shown(config.root, file)
     usage, report = _read_storage(file, shown, rates)
     if report.problems and not skip_bad:
@@ -909,25 +907,6 @@ def _decimal(
 # --- output ------------------------------------------------------------------------------
 
 
-def period_bounds(period: str) -> tuple[datetime, datetime]:
-    """First moment of the period and of the next one (the end is exclusive)."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", period or "")
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"period {period!r} is not YYYY-MM, e.g. 2026-10")
-    year, month = int(m.group(1)), int(m.group(2))
-    start = datetime(year, month, 1)
-    end = datetime(year + month // 12, month % 12 + 1, 1)
-    return start, end
-
-
-def _output_path(config: Config, period: str, source: str, out: Path | None) -> Path:
-    """``out``, or ``periods/YYYY-MM/<source>.csv`` when the period is open."""
-    if out is not None:
-        return out
-    periods.require_open(config, period, f"write {source}.csv")
-    return config.periods_dir / period / f"{source}.csv"
-
-
 def _base_row(
     config: Config, source: str, provider: str | None, start: datetime, end: datetime
 ) -> dict[str, str]:
@@ -1044,5 +1023,4 @@ __all__ = [
     "load_accounts",
     "load_slurm_rates",
     "load_storage_rates",
-    "period_bounds",
 ]
