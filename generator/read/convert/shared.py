@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
+from typing import TextIO
 
 from generator.common import files
 from generator.common.errors import DataError, Problem
@@ -193,6 +194,14 @@ def result(
         lines=report.lines,
         charged=report.charged,
     )
+
+
+def open_input(file: Path, shown: str, encoding: str, newline: str | None) -> TextIO:
+    """``file`` open for reading text, or a problem naming it (as ``shown``)."""
+    try:
+        return file.open(encoding=encoding, newline=newline)
+    except OSError as exc:
+        raise DataError([Problem(shown, f"cannot be read ({exc.strerror})")]) from exc
 
 
 def not_utf8(where: str, exc: UnicodeDecodeError) -> DataError:

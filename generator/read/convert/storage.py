@@ -21,6 +21,7 @@ from generator.read.convert.shared import (
     base_row,
     not_utf8,
     number,
+    open_input,
     priced_row,
     result,
     write_csv,
@@ -104,11 +105,7 @@ def _read_storage(
     report = Report()
     usage: dict[tuple[str, str, str], int] = {}
     first_seen: dict[tuple[str, str], int] = {}
-    try:
-        fh = file.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise DataError([Problem(shown, f"cannot be read ({exc.strerror})")]) from exc
-    with fh:
+    with open_input(file, shown, "utf-8-sig", "") as fh:
         reader = csv.reader(fh)
         try:
             header = next(reader, None)
