@@ -196,6 +196,10 @@ def result(
     )
 
 
+class BadLine(Exception):
+    """An input line that cannot be charged: the message says what is wrong and what to do."""
+
+
 def open_input(file: Path, shown: str, encoding: str, newline: str | None) -> TextIO:
     """``file`` open for reading text, or a problem naming it (as ``shown``)."""
     try:

@@ -19,6 +19,7 @@ from generator.read.config import Config
 from generator.read.convert.rates import Attribution, SlurmRates, load_accounts
 from generator.read.convert.shared import (
     FOCUS_COLUMNS,
+    BadLine,
     ConvertResult,
     Report,
     base_row,
@@ -160,10 +161,6 @@ def _rows(
 # --- reading the dump --------------------------------------------------------------------
 
 
-class _BadLine(Exception):
-    """A line that cannot be charged: the message says what is wrong and what to do."""
-
-
 def _read_sacct(
     file: Path, shown: str, rates: SlurmRates, period_start: int, period_end: int
 ) -> tuple[_Usage, Report]:
@@ -188,7 +185,7 @@ def _read_sacct(
                 lines_read += 1
                 try:
                     job = parse(line)
-                except _BadLine as bad:
+                except BadLine as bad:
                     report.add(at(shown, lineno), str(bad))
                     continue
                 if job is None or job[5] <= period_start or job[4] >= period_end:
@@ -260,7 +257,7 @@ def _read_header(fh: TextIO, shown: str) -> tuple[Iterable[tuple[int, str]], _Co
 
 def _line_parser(rates: SlurmRates, columns: _Columns) -> Callable[[str], _Job | None]:
     """A function from a dump line to the job it charges, or None for a job that is not
-    charged (its state, an excluded account, no time); it raises _BadLine for a line that
+    charged (its state, an excluded account, no time); it raises BadLine for a line that
     cannot be read. It keeps what it learns of states and AllocTRES values: it runs once
     per line of dumps a million lines long."""
     pick, elapsed_name, nfields = columns.pick, columns.elapsed, len(columns.names)
@@ -274,7 +271,7 @@ def _line_parser(rates: SlurmRates, columns: _Columns) -> Callable[[str], _Job |
     def job(line: str) -> _Job | None:
         parts = line.split("|")
         if len(parts) != nfields:
-            raise _BadLine(
+            raise BadLine(
                 f"has {len(parts)} fields, expected {nfields} ({names}); "
                 f"export with --parsable2 and the --format in docs/sources/slurm.md"
             )
@@ -291,16 +288,16 @@ def _line_parser(rates: SlurmRates, columns: _Columns) -> Callable[[str], _Job |
         except ValueError:
             elapsed = _elapsed_seconds(elapsed_text)
         if elapsed < 0:
-            raise _BadLine(
+            raise BadLine(
                 f'{elapsed_name} "{elapsed_text}" is not an elapsed time; export '
                 "ElapsedRaw (seconds) or Elapsed ([D-]HH:MM:SS)"
             )
         if elapsed == 0:
             return None
         if not account:
-            raise _BadLine('Account "" is empty; every charged job needs a Slurm account')
+            raise BadLine('Account "" is empty; every charged job needs a Slurm account')
         if partition not in partitions:
-            raise _BadLine(
+            raise BadLine(
                 f'Partition "{partition}" has no rates; add it to '
                 "data/rates/slurm.yaml (or exclude its account there)"
             )
@@ -308,7 +305,7 @@ def _line_parser(rates: SlurmRates, columns: _Columns) -> Callable[[str], _Job |
         if counts is None:
             counts = _parse_tres(tres)
             if counts is None:
-                raise _BadLine(
+                raise BadLine(
                     f'AllocTRES "{tres}" is not a TRES list like '
                     "cpu=4,gres/gpu=1,mem=16G; export AllocTRES with --allocations"
                 )
@@ -339,14 +336,14 @@ def _first_second(start_text: str, end_text: str, elapsed: int) -> int:
                 raise ValueError(end_text)
             finish = _fromiso(end_text)
         except ValueError:
-            raise _BadLine(
+            raise BadLine(
                 f'End "{end_text}" is not a date-time like 2026-10-01T13:45:00; '
                 "export End as sacct prints it (Unknown while a job runs)"
             ) from None
         if begin < 0 and start_text in NO_TIME:  # started, but sacct lost when
             begin = _seconds(finish) - elapsed
     if begin < 0:
-        raise _BadLine(
+        raise BadLine(
             f'Start "{start_text}" is not a date-time like '
             "2026-10-01T13:45:00; a job that ran needs its start time"
         )

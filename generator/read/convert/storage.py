@@ -4,18 +4,21 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from generator.common import files
 from generator.common.errors import DataError, Problem, at
 from generator.common.months import bounds
 from generator.read.config import Config
-from generator.read.convert.rates import Attribution, StorageRates, load_accounts
+from generator.read.convert.rates import Attribution, StorageRates, Tier, load_accounts
 from generator.read.convert.shared import (
     FOCUS_COLUMNS,
     QUANTITY,
+    BadLine,
     ConvertResult,
     Report,
     base_row,
@@ -34,6 +37,8 @@ STORAGE_COLUMNS = {
     "tier": ("tier",),
 }
 STORAGE_OUTPUT_COLUMNS = (*FOCUS_COLUMNS, "x_FreeAllowanceTB", "x_SubsidyPercent")
+
+_Usage = dict[tuple[str, str, str], int]  # (project, share, tier) → bytes used
 
 
 def convert_storage(
@@ -72,106 +77,67 @@ def convert_storage(
                 left = free_left.setdefault((project, tier_key), tier.free_tb)
                 free = min(tb, left)
                 free_left[(project, tier_key)] = left - free
-            row = priced_row(
-                base, used, rates.bytes_per_tb, tier.tb_month, tier.subsidy_percent, free
-            )
-            shown_free = number(free.quantize(Decimal("0.001"), ROUND_HALF_UP))
-            note = f"; {shown_free} TB free allowance applied" if free else ""
-            row.update(
-                ChargeDescription=f"{tier.name}: {share}{note}",
-                ServiceCategory=rates.service_category,
-                ServiceSubcategory=rates.service_subcategory,
-                ServiceName=tier.name,
-                SubAccountId=project,
-                SubAccountName=project,
-                ResourceId=share,
-                ResourceType="Storage share",
-                SkuId=f"storage-{tier_key}",
-                SkuPriceId=f"storage-{tier_key}",
-                PricingUnit="TB-Months",
-                ConsumedUnit="TB-Months",
-                Tags=who.tags(),
-                x_FreeAllowanceTB=number(free.quantize(QUANTITY, ROUND_HALF_UP)),
-            )
-            rows.append(row)
+            rows.append(_row(base, rates, tier, project, share, used, free, who))
     write_csv(out, STORAGE_OUTPUT_COLUMNS, rows)
     return result(out, rows, unmapped, report, skip_bad, shown)
 
 
-def _read_storage(
-    file: Path, shown: str, rates: StorageRates
-) -> tuple[dict[tuple[str, str, str], int], Report]:
+def _row(
+    base: dict[str, str],
+    rates: StorageRates,
+    tier: Tier,
+    project: str,
+    share: str,
+    used: int,
+    free: Decimal,
+    who: Attribution,
+) -> dict[str, str]:
+    """The FOCUS row of a share's ``used`` bytes in a tier, ``free`` TB of them free."""
+    row = priced_row(base, used, rates.bytes_per_tb, tier.tb_month, tier.subsidy_percent, free)
+    shown_free = number(free.quantize(Decimal("0.001"), ROUND_HALF_UP))
+    note = f"; {shown_free} TB free allowance applied" if free else ""
+    row.update(
+        ChargeDescription=f"{tier.name}: {share}{note}",
+        ServiceCategory=rates.service_category,
+        ServiceSubcategory=rates.service_subcategory,
+        ServiceName=tier.name,
+        SubAccountId=project,
+        SubAccountName=project,
+        ResourceId=share,
+        ResourceType="Storage share",
+        SkuId=f"storage-{tier.key}",
+        SkuPriceId=f"storage-{tier.key}",
+        PricingUnit="TB-Months",
+        ConsumedUnit="TB-Months",
+        Tags=who.tags(),
+        x_FreeAllowanceTB=number(free.quantize(QUANTITY, ROUND_HALF_UP)),
+    )
+    return row
+
+
+# --- reading the report ------------------------------------------------------------------
+
+
+def _read_storage(file: Path, shown: str, rates: StorageRates) -> tuple[_Usage, Report]:
     """Bytes used per (project, share, tier)."""
     report = Report()
-    usage: dict[tuple[str, str, str], int] = {}
-    first_seen: dict[tuple[str, str], int] = {}
+    usage: _Usage = {}
     with open_input(file, shown, "utf-8-sig", "") as fh:
         reader = csv.reader(fh)
         try:
-            header = next(reader, None)
-            if header is None:
-                raise DataError([Problem(shown, "the file is empty; export the usage report")])
-            names = [h.strip().lower() for h in header]
-            index: dict[str, int] = {}
-            for column, aliases in STORAGE_COLUMNS.items():
-                found = next((names.index(a) for a in aliases if a in names), None)
-                if found is not None:
-                    index[column] = found
-            missing = [c for c in STORAGE_COLUMNS if c not in index]
-            if missing:
-                raise DataError(
-                    [
-                        Problem(
-                            at(shown, 1),
-                            f"the header has no {', '.join(missing)} column; the report "
-                            "needs a header row share,project,bytes_used,tier",
-                        )
-                    ]
-                )
-            width = len(header)
-            pick = itemgetter(index["share"], index["project"], index["bytes_used"], index["tier"])
+            parse = _line_parser(*_read_header(reader, shown), rates)
             end_of_previous = reader.line_num
             for row in reader:  # a quoted field may span lines: report where a row starts
                 lineno, end_of_previous = end_of_previous + 1, reader.line_num
                 if not row or not any(cell.strip() for cell in row):
                     continue
                 report.lines += 1
-                if len(row) != width:
-                    report.add(
-                        at(shown, lineno),
-                        f"has {len(row)} fields, expected {width} like the header "
-                        f"({','.join(header)}); quote values that contain commas",
-                    )
+                try:
+                    project, share, tier, used = parse(row, lineno)
+                except BadLine as bad:
+                    report.add(at(shown, lineno), str(bad))
                     continue
-                share, project, used_text, tier = (v.strip() for v in pick(row))
-                if not share:
-                    report.add(at(shown, lineno), 'share "" is empty; every line names a share')
-                    continue
-                if not (used_text.isascii() and used_text.isdigit()):
-                    report.add(
-                        at(shown, lineno),
-                        f'bytes_used "{used_text}" is not a whole number of bytes; '
-                        "export bytes without units or separators",
-                    )
-                    continue
-                if tier not in rates.tiers:
-                    known = ", ".join(rates.tiers)
-                    report.add(
-                        at(shown, lineno),
-                        f'tier "{tier}" has no rates; add it to data/rates/storage.yaml '
-                        f"(known: {known})",
-                    )
-                    continue
-                seen = first_seen.get((share, tier))
-                if seen is not None:
-                    report.add(
-                        at(shown, lineno),
-                        f'share "{share}" in tier {tier} appears twice (first on line {seen}); '
-                        "a report has one line per share and tier",
-                    )
-                    continue
-                first_seen[(share, tier)] = lineno
-                usage[(project, share, tier)] = int(used_text)
+                usage[(project, share, tier)] = used
                 report.charged += 1
         except UnicodeDecodeError as exc:
             raise not_utf8(shown, exc) from exc
@@ -180,3 +146,68 @@ def _read_storage(
                 [Problem(at(shown, reader.line_num), f"cannot be parsed as CSV ({exc})")]
             ) from exc
     return usage, report
+
+
+def _read_header(reader: Iterator[list[str]], shown: str) -> tuple[list[str], itemgetter[Any]]:
+    """The report's header row, and an item getter for its STORAGE_COLUMNS, in that order."""
+    header = next(reader, None)
+    if header is None:
+        raise DataError([Problem(shown, "the file is empty; export the usage report")])
+    names = [h.strip().lower() for h in header]
+    index: dict[str, int] = {}
+    for column, aliases in STORAGE_COLUMNS.items():
+        found = next((names.index(a) for a in aliases if a in names), None)
+        if found is not None:
+            index[column] = found
+    missing = [c for c in STORAGE_COLUMNS if c not in index]
+    if missing:
+        raise DataError(
+            [
+                Problem(
+                    at(shown, 1),
+                    f"the header has no {', '.join(missing)} column; the report "
+                    "needs a header row share,project,bytes_used,tier",
+                )
+            ]
+        )
+    return header, itemgetter(*(index[c] for c in STORAGE_COLUMNS))
+
+
+def _line_parser(
+    header: list[str], pick: itemgetter[Any], rates: StorageRates
+) -> Callable[[list[str], int], tuple[str, str, str, int]]:
+    """A function from a report row and its line number to (project, share, tier, bytes
+    used); it raises BadLine for a row that cannot be charged, a second row for a share and
+    tier among them."""
+    width = len(header)
+    first_seen: dict[tuple[str, str], int] = {}  # (share, tier) → line
+
+    def usage(row: list[str], lineno: int) -> tuple[str, str, str, int]:
+        if len(row) != width:
+            raise BadLine(
+                f"has {len(row)} fields, expected {width} like the header "
+                f"({','.join(header)}); quote values that contain commas"
+            )
+        share, project, used_text, tier = (v.strip() for v in pick(row))
+        if not share:
+            raise BadLine('share "" is empty; every line names a share')
+        if not (used_text.isascii() and used_text.isdigit()):
+            raise BadLine(
+                f'bytes_used "{used_text}" is not a whole number of bytes; '
+                "export bytes without units or separators"
+            )
+        if tier not in rates.tiers:
+            known = ", ".join(rates.tiers)
+            raise BadLine(
+                f'tier "{tier}" has no rates; add it to data/rates/storage.yaml (known: {known})'
+            )
+        seen = first_seen.get((share, tier))
+        if seen is not None:
+            raise BadLine(
+                f'share "{share}" in tier {tier} appears twice (first on line {seen}); '
+                "a report has one line per share and tier"
+            )
+        first_seen[(share, tier)] = lineno
+        return project, share, tier, int(used_text)
+
+    return usage
