@@ -123,36 +123,8 @@ def load_slurm_rates(path: Path) -> SlurmRates:
             if spec is None:
                 problems.append(Problem(where, f"{prefix}: give name, cpu_hour and/or gpu_hour"))
             continue
-        base = _slurm_rate(spec, None, None, prefix, where, problems)
-        if base.cpu_hour is None and base.gpu_hour is None:
-            problems.append(Problem(where, f"{prefix}: give cpu_hour, gpu_hour or both"))
-        rates = [base]
-        changes = [c for c in spec.get("changes") or [] if isinstance(c, dict)]
-        for i, change in enumerate(changes):
-            when = change.get("effective")
-            if not isinstance(when, date):
-                if when is None:  # a value of another type is reported by check_schema
-                    problems.append(
-                        Problem(where, f"{prefix}.changes[{i}].effective: required, a date")
-                    )
-                continue
-            moment = (
-                when if isinstance(when, datetime) else datetime(when.year, when.month, when.day)
-            )
-            previous = rates[-1]
-            if previous.effective and moment <= previous.effective:
-                problems.append(
-                    Problem(
-                        where,
-                        f"{prefix}.changes[{i}].effective: {when} is not after the change "
-                        "before it; list changes oldest first",
-                    )
-                )
-                continue
-            rates.append(
-                _slurm_rate(change, previous, moment, f"{prefix}.changes[{i}]", where, problems)
-            )
-        partitions[str(key)] = Partition(str(key), str(spec.get("name") or key), tuple(rates))
+        rates = _partition_rates(spec, prefix, where, problems)
+        partitions[str(key)] = Partition(str(key), str(spec.get("name") or key), rates)
     if not partitions:
         problems.append(Problem(where, "partitions: required, one entry per Slurm partition"))
     if problems:
@@ -169,6 +141,41 @@ def load_slurm_rates(path: Path) -> SlurmRates:
         excluded_accounts=frozenset(str(a) for a in raw.get("excluded_accounts") or []),
         partitions=partitions,
     )
+
+
+def _partition_rates(
+    spec: dict[str, Any], prefix: str, where: str, problems: list[Problem]
+) -> tuple[Rate, ...]:
+    """A partition's base rate, then its changes by effective date; each change keeps what
+    it does not say from the rate before it."""
+    base = _slurm_rate(spec, None, None, prefix, where, problems)
+    if base.cpu_hour is None and base.gpu_hour is None:
+        problems.append(Problem(where, f"{prefix}: give cpu_hour, gpu_hour or both"))
+    rates = [base]
+    changes = [c for c in spec.get("changes") or [] if isinstance(c, dict)]
+    for i, change in enumerate(changes):
+        when = change.get("effective")
+        if not isinstance(when, date):
+            if when is None:  # a value of another type is reported by check_schema
+                problems.append(
+                    Problem(where, f"{prefix}.changes[{i}].effective: required, a date")
+                )
+            continue
+        moment = when if isinstance(when, datetime) else datetime(when.year, when.month, when.day)
+        previous = rates[-1]
+        if previous.effective and moment <= previous.effective:
+            problems.append(
+                Problem(
+                    where,
+                    f"{prefix}.changes[{i}].effective: {when} is not after the change "
+                    "before it; list changes oldest first",
+                )
+            )
+            continue
+        rates.append(
+            _slurm_rate(change, previous, moment, f"{prefix}.changes[{i}]", where, problems)
+        )
+    return tuple(rates)
 
 
 def _slurm_rate(
