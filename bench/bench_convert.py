@@ -5,8 +5,9 @@
 Writes a seeded dump (accounts and partitions of the demo repository, a mix of CPU and GPU
 jobs starting from three days before the month to its end, so some cross a month boundary
 or fall outside it, array jobs, pending and cancelled jobs) to a temporary folder, then
-times ``convert_slurm`` on it for period 2026-10 with the repository's own ``data/`` (so
-the GPU rate change and excluded accounts are exercised). Only the conversion is timed,
+times the ``convert slurm`` command's core (``convert_file``: config, rate table,
+``convert_slurm``) on it for period 2026-10 with the repository's own ``data/`` (so the GPU
+rate change and excluded accounts are exercised). Only the conversion is timed,
 not writing the dump. Target: under 10 s for 1,000,000 lines.
 
 The recorded figure is in bench/README.md.

@@ -20,6 +20,13 @@ produces rows, with empty attribution, so the core flags them.
 Every bad input line is reported as ``file:line: field "value" is ...; what to do``, and the
 output is written (to a temporary file, then moved into place) only when the whole input is
 good, unless ``skip_bad`` is set. Money is ``Decimal``; core-seconds and bytes are integers.
+
+The modules: ``slurm`` and ``storage``, one converter each (read the input, price it, write
+the rows); ``rates``, the rate tables and ``data/accounts.yaml``; ``shared``, what both
+converters use (the bad-line report, FOCUS rows, Decimal text, the CSV, the result). The
+command (``generator/commands/convert.py``) checks the period, loads the config and the rate
+table, and picks the output: ``-o FILE``, or ``periods/YYYY-MM/<source>.csv`` of an open
+period.
 """
 
 from generator.read.convert.rates import load_accounts, load_slurm_rates, load_storage_rates
