@@ -5,8 +5,9 @@
 Writes a seeded dump (accounts and partitions of the demo repository, a mix of CPU and GPU
 jobs starting from three days before the month to its end, so some cross a month boundary
 or fall outside it, array jobs, pending and cancelled jobs) to a temporary folder, then
-times ``convert_slurm`` on it for period 2026-10 with the repository's own ``data/`` (so
-the GPU rate change and excluded accounts are exercised). Only the conversion is timed,
+times the ``convert slurm`` command's core (``convert_file``: config, rate table,
+``convert_slurm``) on it for period 2026-10 with the repository's own ``data/`` (so the GPU
+rate change and excluded accounts are exercised). Only the conversion is timed,
 not writing the dump. Target: under 10 s for 1,000,000 lines.
 
 The recorded figure is in bench/README.md.
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.read.convert import convert_slurm  # noqa: E402
+from generator.commands.convert import convert_file  # noqa: E402
 
 ACCOUNTS = (
     "lindqvist-astro",
@@ -104,7 +105,7 @@ def main() -> None:
         times, cpu = [], []
         for _ in range(args.repeat):
             t0, c0 = time.perf_counter(), time.process_time()
-            result = convert_slurm(ROOT, dump, "2026-10", out=Path(tmp) / "hpc.csv")
+            result = convert_file("slurm", ROOT, dump, "2026-10", out=Path(tmp) / "hpc.csv")
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
         print(

@@ -15,15 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from generator.commands.convert import convert_file
 from generator.common.errors import DataError, UsageError
 from generator.read.config import load_config
-from generator.read.convert import (
-    ConvertResult,
-    convert_slurm,
-    convert_storage,
-    load_slurm_rates,
-    load_storage_rates,
-)
+from generator.read.convert import ConvertResult, load_slurm_rates, load_storage_rates
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,7 +125,7 @@ def slurm(
     body = textwrap.dedent(text).strip("\n")
     dump = root / "sacct.txt"
     dump.write_text((HEADER + "\n" if header else "") + body + "\n", encoding="utf-8")
-    result = convert_slurm(root, dump, period, **kw)  # type: ignore[arg-type]
+    result = convert_file("slurm", root, dump, period, **kw)  # type: ignore[arg-type]
     return result, read(result.output)
 
 
@@ -139,7 +134,7 @@ def storage(
 ) -> tuple[ConvertResult, list[dict[str, str]]]:
     report = root / "usage.csv"
     report.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    result = convert_storage(root, report, period, **kw)  # type: ignore[arg-type]
+    result = convert_file("storage", root, report, period, **kw)  # type: ignore[arg-type]
     return result, read(result.output)
 
 
@@ -329,7 +324,7 @@ def test_elapsed_as_days_hours_minutes_and_a_start_taken_from_end(repo: Path) ->
         "sim|2|chem|ada|cpu|COMPLETED|cpu=1|30:00|Unknown|2026-10-03T00:30:00\n",
         encoding="utf-8",
     )
-    result = convert_slurm(repo, dump, "2026-10")
+    result = convert_file("slurm", repo, dump, "2026-10")
     (row,) = read(result.output)
     assert money(row)[0] == Decimal("26.5")  # 26 h + 0.5 h
 
@@ -587,15 +582,15 @@ def test_many_bad_lines_are_capped_with_a_count(repo: Path) -> None:
 
 def test_missing_or_unreadable_input(repo: Path) -> None:
     with pytest.raises(DataError, match="cannot be read"):
-        convert_slurm(repo, repo / "missing.txt", "2026-10")
+        convert_file("slurm", repo, repo / "missing.txt", "2026-10")
     latin = repo / "latin1.txt"
     latin.write_bytes(HEADER.encode() + b"\n1|jos\xe9|chem|cpu|cpu=1|1|COMPLETED|x|y\n")
     with pytest.raises(DataError, match="not UTF-8"):
-        convert_slurm(repo, latin, "2026-10")
+        convert_file("slurm", repo, latin, "2026-10")
     dump = repo / "short.txt"
     dump.write_text("JobID|Account|Partition\n1|chem|cpu\n")
     with pytest.raises(DataError, match="the header has no User, AllocTRES"):
-        convert_slurm(repo, dump, "2026-10")
+        convert_file("slurm", repo, dump, "2026-10")
 
 
 def test_bad_period_and_closed_period(repo: Path) -> None:
@@ -782,13 +777,15 @@ def test_demo_period_files_are_what_the_samples_convert_to(tmp_path: Path) -> No
     sacct = ROOT / "sample_data" / "sacct-2026-07-25_2026-11-05.txt"
     assert len(sacct.read_text().splitlines()) > 5000
     for period in ("2026-08", "2026-09", "2026-10"):
-        hpc = convert_slurm(ROOT, sacct, period, out=tmp_path / f"hpc-{period}.csv")
+        hpc = convert_file("slurm", ROOT, sacct, period, out=tmp_path / f"hpc-{period}.csv")
         assert hpc.skipped_count == 0 and hpc.rows > 20
         assert hpc.unmapped == ([] if period == "2026-08" else ["patel-newlab"])
         committed = ROOT / "periods" / period / "hpc.csv"
         assert committed.read_bytes() == hpc.output.read_bytes(), "run sample_data/regenerate.sh"
         report = ROOT / "sample_data" / f"storage-{period}.csv"
-        store = convert_storage(ROOT, report, period, out=tmp_path / f"storage-{period}.csv")
+        store = convert_file(
+            "storage", ROOT, report, period, out=tmp_path / f"storage-{period}.csv"
+        )
         assert store.unmapped == ["patel-newlab"]
         committed = ROOT / "periods" / period / "storage.csv"
         assert committed.read_bytes() == store.output.read_bytes(), "run sample_data/regenerate.sh"
@@ -811,7 +808,9 @@ def test_demo_sample_has_the_cases_the_demo_shows(tmp_path: Path) -> None:
         "T21:15:04|",
     ):
         assert needle in text, needle
-    september = convert_slurm(ROOT, tmp_path / "dump.txt", "2026-09", out=tmp_path / "s.csv")
+    september = convert_file(
+        "slurm", ROOT, tmp_path / "dump.txt", "2026-09", out=tmp_path / "s.csv"
+    )
     prices = {r["SkuPriceId"] for r in read(september.output)}
     assert {"gpu-gpu-base", "gpu-gpu-2026-09-16"} <= prices  # the rate change mid-month
 

@@ -6,21 +6,57 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.commands.output import Output
+from generator.common.errors import UsageError
 from generator.common.money import exact
-from generator.read import convert as converters
+from generator.common.months import is_period
+from generator.read.config import Config, load_config
+from generator.read.convert import (
+    ConvertResult,
+    convert_slurm,
+    convert_storage,
+    load_slurm_rates,
+    load_storage_rates,
+)
+from generator.warehouse import periods
 
 
-def convert(kind: str, repo: Path, file: Path, period: str, output: Path | None,
-            skip_bad: bool) -> Output:
-    run = converters.convert_slurm if kind == "slurm" else converters.convert_storage
-    r = run(repo.resolve(), file, period, output, skip_bad)
+def convert(
+    kind: str, repo: Path, file: Path, period: str, output: Path | None, skip_bad: bool
+) -> Output:
+    r = convert_file(kind, repo.resolve(), file, period, output, skip_bad)
     said = Output()
     for problem in r.skipped:
         said.warn(f"skipped: {problem}")
     if r.skipped_count > len(r.skipped):
         said.warn(f"skipped {r.skipped_count - len(r.skipped)} more bad lines")
-    said.say(f"wrote {r.output}: {r.rows} rows from {r.lines} lines, list "
-             f"{exact(r.list_total)}, billed {exact(r.billed_total)}")
+    said.say(
+        f"wrote {r.output}: {r.rows} rows from {r.lines} lines, list "
+        f"{exact(r.list_total)}, billed {exact(r.billed_total)}"
+    )
     if r.unmapped:
         said.say("no mapping in data/accounts.yaml: " + ", ".join(r.unmapped))
     return said
+
+
+def convert_file(
+    kind: str, root: Path, file: Path, period: str, out: Path | None = None, skip_bad: bool = False
+) -> ConvertResult:
+    """Convert ``file`` (``kind``: slurm or storage) for ``period``, priced by
+    ``data/rates/<kind>.yaml``, into ``out`` or else ``periods/YYYY-MM/<source>.csv``."""
+    if not is_period(period):
+        raise UsageError(f"period {period!r} is not YYYY-MM, e.g. 2026-10")
+    config = load_config(root)
+    rate_file = config.root / "data" / "rates" / f"{kind}.yaml"
+    if kind == "slurm":
+        slurm = load_slurm_rates(rate_file)
+        out = out or _into_period(config, period, slurm.source)
+        return convert_slurm(config, slurm, file, period, out, skip_bad)
+    storage = load_storage_rates(rate_file)
+    out = out or _into_period(config, period, storage.source)
+    return convert_storage(config, storage, file, period, out, skip_bad)
+
+
+def _into_period(config: Config, period: str, source: str) -> Path:
+    """``periods/YYYY-MM/<source>.csv``, when the period is open."""
+    periods.require_open(config, period, f"write {source}.csv")
+    return config.periods_dir / period / f"{source}.csv"
