@@ -15,15 +15,13 @@ tests/golden/demo/; review the difference with ``git diff`` before committing it
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import ROOT, copy_demo
+from conftest import ROOT, copy_demo, git
 
 from generator.commands.build import BuildResult, build
 from generator.read.config import load_config
@@ -32,24 +30,15 @@ from generator.read.focus import KNOWN_COLUMNS
 GOLDEN = Path(__file__).parent / "golden" / "demo"
 PDF_TEXT = ("2026-10/marcus.lindqvist@northfield.edu/astro-sim",  # the old golden statement
             "2026-10/leila.haddad@northfield.edu/brain-imaging")  # with corrections
-# The commit every statement names: same tree, same identity and dates, same hash.
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Demo Admin", "GIT_AUTHOR_EMAIL": "billing@northfield.invalid",
+# The commit every statement names: the same tree, identity and dates give the same hash
+# (set here, as the environment would override conftest's identity).
+COMMIT = {
+    "GIT_AUTHOR_NAME": "Test Admin", "GIT_AUTHOR_EMAIL": "admin@test.edu",
     "GIT_AUTHOR_DATE": "2026-11-05T12:00:00+00:00",
-    "GIT_COMMITTER_NAME": "Demo Admin", "GIT_COMMITTER_EMAIL": "billing@northfield.invalid",
+    "GIT_COMMITTER_NAME": "Test Admin", "GIT_COMMITTER_EMAIL": "admin@test.edu",
     "GIT_COMMITTER_DATE": "2026-11-05T12:00:00+00:00",
 }
 ARTICLE = re.compile(r"<article\b.*?</article>", re.S)
-
-
-def git(root: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false",
-         "-c", "core.autocrlf=false", "-c", "core.hooksPath=/dev/null", *args],
-        cwd=root, capture_output=True, text=True, check=True,
-        env={**os.environ, **GIT_ENV},
-    )
-    return result.stdout.strip()
 
 
 def demo_commit(root: Path) -> Path:
@@ -63,7 +52,7 @@ def demo_commit(root: Path) -> Path:
     git(root, "init", "-q")
     (root / ".git" / "info" / "exclude").write_text("/docs/\n/mkdocs.yml\n/build/\n")
     git(root, "add", "data", "periods", "reviews")
-    git(root, "commit", "-q", "-m", "Demo billing data")
+    git(root, "commit", "-q", "-m", "Demo billing data", env=COMMIT)
     return root
 
 
