@@ -1,7 +1,7 @@
 """Build hook: put what ``openchargeback init`` copies into the package, so a wheel has it.
 
 The skeleton (``generator/skeleton/``, with dotfiles) and the shipped files at the top of
-this repository (``generator.scaffold.SHIPPED``: site templates, mkdocs.yml, docs,
+this repository (``generator.common.shipped.SHIPPED``: site templates, mkdocs.yml, docs,
 workflows) are copied into ``generator/skeleton/`` and ``generator/shipped/`` of the build.
 Everything else about the package is in pyproject.toml.
 """

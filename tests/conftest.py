@@ -128,14 +128,18 @@ def demo_repo(tmp_path: Path) -> Path:
     return demo_files(tmp_path / "demo")
 
 
-def git(root: Path, *args: str) -> str:
-    """Run git in ``root`` with a fixed identity; return its output."""
+def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run git in ``root`` with a fixed identity (and ``env``, e.g. fixed dates); return its
+    output."""
+    import os
     import subprocess
 
     result = subprocess.run(
         ["git", "-c", "user.name=Test Admin", "-c", "user.email=admin@test.edu",
-         "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
+         "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false",
+         "-c", "core.autocrlf=false", "-c", "core.hooksPath=/dev/null", *args],
         cwd=root, capture_output=True, text=True, check=True,
+        env={**os.environ, **(env or {})},
     )
     return result.stdout.strip()
 

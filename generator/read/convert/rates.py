@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.common.errors import DataError, Problem
-from generator.read.config import NUMBER, Config, check_schema, load_yaml
+from generator.read.config import Config
+from generator.read.yamlfile import NUMBER, check_schema, load_yaml
 
 DEFAULT_BILLABLE_STATES = (
     "COMPLETED",
