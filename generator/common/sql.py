@@ -6,8 +6,8 @@ one quoting helper.
 
 A statement whose shape depends on the data (the columns a FOCUS file has) is a Jinja2
 template, ``sql/NAME.sql.j2``, rendered with that shape. A template can print only what
-``quote`` (an identifier) or ``literal`` (a string, where DuckDB takes no parameter) made;
-values are still bound as ``$name`` parameters.
+``quote`` (an identifier) or ``literal`` (a string that belongs to the shape, such as a
+column's name as text) made; values are still bound as ``$name`` parameters.
 """
 
 from __future__ import annotations
