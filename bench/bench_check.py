@@ -23,7 +23,6 @@ from common import ROOT, best, make_repo
 
 sys.path.insert(0, str(ROOT))
 
-from generator.common import sql
 from generator.read import focus  # noqa: E402
 
 
@@ -52,17 +51,18 @@ def main() -> None:
 
     baseline = best(args.repeat, alone)
 
-    # The reader's own query (focus.py), its rows counted instead of stored.
+    # The reader's own query (focus_read.sql.j2), its rows counted instead of stored.
     f = focus.FocusFile(csv, "aws", "2026-10", str(csv))
     columns, _ = focus._csv_header(f, gzipped=False)
-    scan = focus._csv_scan(csv, columns).replace("store_rejects=true", "ignore_errors=false")
-    insert = focus._append_sql(columns, scan, focus.REQUIRED)
-    rows = insert[insert.index("FROM (") + len("FROM ("):-1]
-    sql.run_script(con, "focus_macros")
+    (insert,) = focus.SQL.load("focus_read", focus.read_shape(columns, focus.REQUIRED, False))
+    rows = insert.split("INSERT INTO raw_charges BY NAME", 1)[1]
+    params = {"period": f.period, "source": f.source, "file": f.shown,
+              **focus.scan_params(csv, columns, store_rejects=False)}
+    focus.SQL.run(con, "focus_macros")
     typed = best(args.repeat, lambda: con.execute(
-        f"SELECT count(*), count(bad_raw), max(BilledCost) FROM ({rows})").fetchall())
+        f"SELECT count(*), count(bad_raw), max(BilledCost) FROM ({rows})", params).fetchall())
     ids = best(args.repeat, lambda: con.execute(
-        f"SELECT max(sha256('aws' || content)) FROM ({rows})").fetchall())
+        f"SELECT max(charge_base) FROM ({rows})", params).fetchall())
 
     def check() -> None:
         subprocess.run([sys.executable, "-m", "generator", "check", "--repo", str(repo)],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conftest import CONFIG, HEADER, csv_file, row, tags
 
 from generator.read.config import load_config
+from generator.read.focus import KNOWN_COLUMNS
 from generator.warehouse.load import load
 
 
@@ -145,3 +146,29 @@ def test_cost_spike_threshold_is_not_met_at_exactly_factor(make_repo):
     })
     wh = load(load_config(root))
     assert wh.con.execute("SELECT list(flags) FROM charges").fetchone()[0] == [[], []]
+
+
+def test_a_pattern_rule_reads_every_column_it_names(make_repo):
+    """One row per FOCUS column (and an extra), each matching the rule in that column only;
+    numbers and dates are matched as DuckDB writes them."""
+    decimal = {"BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ListUnitPrice",
+               "ContractedUnitPrice", "PricingQuantity", "ConsumedQuantity"}
+    dates = {"BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"}
+    columns = sorted(KNOWN_COLUMNS) + ["x_Note"]
+    plain = {c: "1" if c in decimal else "2026-10-01" if c in dates else "" for c in columns}
+    plain["Tags"] = tags()
+    hits = {c: "7.25" if c in decimal else "2026-10-07" if c in dates else "hit" for c in columns}
+    hits["Tags"] = tags().replace('""}', '"",""note"":""hit""}')
+    lines = [",".join(columns), ",".join(plain[c] for c in columns)]
+    lines += [",".join(hits[c] if c == hit else plain[c] for c in columns) for hit in columns]
+    config = CONFIG.replace(
+        "columns: [SkuId]", f"columns: [{', '.join(columns)}]"
+    ).replace('pattern: "^p4d"', r'pattern: "hit|^7\\.25|^2026-10-07"')
+    root = make_repo({"periods/2026-10/aws.csv": "\n".join(lines) + "\n"}, config=config)
+    wh = load(load_config(root))
+    assert wh.problems == []
+    flagged = wh.con.execute(
+        "SELECT row_number FROM charges WHERE list_contains(flags, 'pattern:gpu')"
+    ).fetchall()
+    # Row 1 matches nowhere; row 2 + i matches in columns[i] only.
+    assert sorted(columns[n - 2] if n > 1 else "none" for (n,) in flagged) == columns

@@ -10,7 +10,9 @@ import duckdb
 import pytest
 from conftest import HEADER, row, tags
 
+from generator.read import focus
 from generator.read.config import load_config
+from generator.warehouse import load as loader
 from generator.warehouse.load import load
 
 
@@ -205,3 +207,15 @@ def test_unknown_file_in_period_and_two_files_for_one_source(make_repo):
     assert any("aws.xlsx: not a FOCUS file" in p for p in found)
     assert any("aws.csv.gz: source aws has two files" in p for p in found)
     assert not any("period.yaml" in p for p in found)
+
+
+def test_raw_charges_has_a_typed_column_per_focus_column():
+    con = duckdb.connect()
+    loader.SQL.run(con, "raw_charges_table")
+    types = {r[0]: r[1] for r in con.execute("DESCRIBE raw_charges").fetchall()}
+    focus_types = {
+        c: "DECIMAL(38,18)" if c in focus.DECIMAL_COLUMNS
+        else "TIMESTAMP" if c in focus.TIMESTAMP_COLUMNS else "VARCHAR"
+        for c in focus.KNOWN_COLUMNS
+    }
+    assert {c: t for c, t in types.items() if c in focus_types} == focus_types

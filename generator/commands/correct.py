@@ -139,10 +139,7 @@ def correct(
         else:
             atomic_write(path, before)
         raise DataError(own)
-    (written,) = after.con.execute(
-        "SELECT charge_id, status, flags FROM charges WHERE file = ? AND row_number = ?",
-        [shown, len(rows)],
-    ).fetchall()
+    (written,) = SQL.query(after.con, "correction_written", file=shown, row_number=len(rows))
     return Correction(
         path=path,
         period=target,
@@ -150,9 +147,9 @@ def correct(
         corrects_period=original["period"],
         source=original["source"],
         amount=value,
-        charge_id=written[0],
-        status=written[1],
-        flags=list(written[2]),
+        charge_id=written["charge_id"],
+        status=written["status"],
+        flags=list(written["flags"]),
     )
 
 

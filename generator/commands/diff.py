@@ -133,15 +133,16 @@ def record_inputs(wh: loader.Warehouse) -> None:
     insert(wh.con, "period_status", statuses)
 
 
-# What the diff_*.sql queries read from the base warehouse, as base.<table>.
-BASE_TABLES = {
-    "charges": "charge_id, file, cost, flags, pi_email, project_id, original_pi_email, "
-    "original_project_id",
-    "decisions": "*",
-    "statement_lines": "*",
-    "reconciliation": "*",
-    "inputs": "*",
-    "period_status": "*",
+# What the diff_*.sql queries read from the base warehouse, as base.<table> (no columns
+# named: all of them).
+BASE_TABLES: dict[str, tuple[str, ...]] = {
+    "charges": ("charge_id", "file", "cost", "flags", "pi_email", "project_id",
+                "original_pi_email", "original_project_id"),
+    "decisions": (),
+    "statement_lines": (),
+    "reconciliation": (),
+    "inputs": (),
+    "period_status": (),
 }
 
 
@@ -157,17 +158,17 @@ def billing_diff(
             notes.append(f"the base has {len(base.problems)} problems of its own")
         record_inputs(base)
     record_inputs(head)
-    head.con.execute("CREATE SCHEMA base")
+    SQL.run(head.con, "diff_base_schema")
     try:
         for table, columns in BASE_TABLES.items():
-            rows = base.con.sql(f"SELECT {columns} FROM {table}").to_arrow_table()
-            head.con.register("base_rows", rows)
-            head.con.execute(f"CREATE TABLE base.{table} AS SELECT * FROM base_rows")
+            shape = {"table": table, "columns": columns}
+            head.con.register("base_rows", SQL.arrow(base.con, "diff_base_read", shape))
+            SQL.run(head.con, "diff_base_keep", shape)
             head.con.unregister("base_rows")
         base.con.close()
         tables = _tables(cfg, head.con)
     finally:
-        head.con.execute("DROP SCHEMA base CASCADE")
+        SQL.run(head.con, "diff_base_drop")
     return BillingDiff(ref=ref, commit=commit, tables=tables, notes=notes)
 
 

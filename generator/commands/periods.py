@@ -25,10 +25,13 @@ from generator.common.files import atomic_write, sha256
 from generator.common.git import user_name
 from generator.common.money import exact
 from generator.common.months import is_period
+from generator.common.sql import Scripts
 from generator.read.config import Config
 from generator.read.layout import file_key, period_record, review_keys
 from generator.warehouse import load as loader
 from generator.warehouse.periods import read_period
+
+SQL = Scripts.beside(__file__)
 
 
 def _now() -> str:
@@ -100,9 +103,7 @@ def finalize(cfg: Config, period: str, by: str) -> Path:
     ]
     if own:
         raise DataError(own)
-    (pending,) = wh.con.execute(
-        "SELECT count(*) FROM charges WHERE period = ? AND status = 'pending'", [period]
-    ).fetchone() or (0,)
+    pending = SQL.query(wh.con, "finalize_pending", period=period)[0]["pending"]
     if pending:
         raise DataError(
             [

@@ -20,11 +20,14 @@ from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import atomic_write
 from generator.common.git import user_name
 from generator.common.money import exact
+from generator.common.sql import Scripts
 from generator.read.config import Config
 from generator.read.layout import department_key, department_path, review_path
 from generator.warehouse import load as loader
 from generator.warehouse import periods as lifecycle
 from generator.warehouse.reviews import Decision, check_targets, department_problem
+
+SQL = Scripts.beside(__file__)
 
 
 def append_decision(
@@ -95,36 +98,38 @@ def decide(
     problems = [p for p in wh.problems if not p.where.startswith("reviews/")]
     if problems:
         raise DataError(problems)
-    columns = "charge_id, period, decision, review_file, original_pi_email FROM charges"
     if all_pending:
-        rows = wh.con.execute(
-            f"SELECT {columns} WHERE status = 'pending' AND period = ? ORDER BY charge_id",
-            [period],
-        ).fetchall()
+        rows = SQL.query(wh.con, "decide_pending", period=period)
         if key is not None:
-            rows = [r for r in rows if department_problem(cfg, key, r[0], r[4]) is None]
+            rows = [
+                r for r in rows
+                if department_problem(cfg, key, r["charge_id"], r["original_pi_email"]) is None
+            ]
         if not rows:
             raise DataError([Problem(f"periods/{period}", "no charge is pending review")])
     else:
         wanted = [i.strip().lower() for i in ids]
-        rows = wh.con.execute(
-            f"SELECT {columns} WHERE list_contains(?, charge_id)", [wanted]
-        ).fetchall()
-        found = {r[0] for r in rows}
+        rows = SQL.query(wh.con, "decide_named", ids=wanted)
+        found = {r["charge_id"] for r in rows}
         missing = [i for i in wanted if i not in found]
         if missing:
             raise DataError(
                 [Problem(i, "no such charge; see `openchargeback review list`") for i in missing]
             )
-    already = [r for r in rows if r[2] is not None]
+    already = [r for r in rows if r["decision"] is not None]
     if already:
-        raise DataError([Problem(r[0], f"already decided ({r[2]}) in {r[3]}") for r in already])
+        raise DataError([
+            Problem(r["charge_id"], f"already decided ({r['decision']}) in {r['review_file']}")
+            for r in already
+        ])
     if key is not None:
-        wrong = [department_problem(cfg, key, r[0], r[4]) for r in rows]
+        wrong = [
+            department_problem(cfg, key, r["charge_id"], r["original_pi_email"]) for r in rows
+        ]
         if any(wrong):
             raise DataError([Problem("--department", w) for w in wrong if w])
     if action == "approve":
-        refused = unapprovable(wh, [r[0] for r in rows])
+        refused = unapprovable(wh, [r["charge_id"] for r in rows])
         if refused:
             raise DataError(refused)
     target = Decision(period="", where="--pi/--project/--fund-org", line=0, set=assign or {})
@@ -132,8 +137,8 @@ def decide(
     if bad:
         raise DataError(bad)
     by_period: dict[str, list[str]] = {}
-    for charge_id, p, *_ in rows:
-        by_period.setdefault(p, []).append(charge_id)
+    for r in rows:
+        by_period.setdefault(r["period"], []).append(r["charge_id"])
     written = {}
     for p, charge_ids in sorted(by_period.items()):
         if lifecycle.status(cfg, p) == "finalized":

@@ -12,11 +12,12 @@ import gzip
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from generator.common.errors import Problem, at
-from generator.common.sql import Scripts, literal, quote
+from generator.common.sql import Scripts
 
 SQL = Scripts.beside(__file__)
 DECIMAL_COLUMNS = (
@@ -91,12 +92,11 @@ def read_focus_file(
     suffix = focus_suffix(f.path)
     if suffix is None:
         return [Problem(f.shown, "not a FOCUS file; use .csv, .csv.gz or .parquet")]
-    if suffix == ".parquet":
+    parquet = suffix == ".parquet"
+    if parquet:
         columns, problems = _parquet_header(con, f)
-        scan = f"read_parquet({literal(f.path)})"
     else:
         columns, problems = _csv_header(f, gzipped=suffix == ".csv.gz")
-        scan = _csv_scan(f.path, columns)
     if problems:
         return problems
     problems += [
@@ -108,105 +108,49 @@ def read_focus_file(
         return problems
     try:
         SQL.run(con, "focus_macros")
-        con.execute(_append_sql(columns, scan, required), {
-            "period": f.period, "source": f.source, "file": f.shown
-        })
+        SQL.run(
+            con,
+            "focus_read",
+            read_shape(columns, required, parquet),
+            period=f.period,
+            source=f.source,
+            file=f.shown,
+            **scan_params(f.path, columns, store_rejects=True),
+        )
     except duckdb.Error as exc:
         return [Problem(f.shown, _duckdb_message(exc))]
-    if suffix != ".parquet":
-        bad = con.execute(
-            f"SELECT line, error_type, csv_line FROM reject_errors "
-            f"ORDER BY line LIMIT {MAX_PROBLEMS_PER_FILE}"
-        ).fetchall()
-        con.execute("DROP TABLE reject_errors; DROP TABLE reject_scans")
+    if not parquet:
+        bad = SQL.query(con, "focus_rejects", limit=MAX_PROBLEMS_PER_FILE)
+        SQL.run(con, "focus_rejects_drop")
         problems = [
-            Problem(at(f.shown, line), _structure_message(kind, text)) for line, kind, text in bad
+            Problem(at(f.shown, r["line"]), _structure_message(r["error_type"], r["csv_line"]))
+            for r in bad
         ]
-    problems = problems or _value_problems(con, f, columns, required)
+    problems = problems or _value_problems(con, f, required)
     if problems:
-        con.execute("DELETE FROM raw_charges WHERE file = ?", [f.shown])
+        SQL.run(con, "focus_discard", file=f.shown)
     return problems
 
 
-def _typed(name: str, raw: str) -> str:
-    """SQL typing the raw text ``raw`` of column ``name`` (NULL when it does not parse)."""
-    kind = (
-        "DECIMAL(38, 18)"
-        if name in DECIMAL_COLUMNS
-        else "TIMESTAMP"
-        if name in TIMESTAMP_COLUMNS
-        else None
-    )
-    if kind is None:
-        return raw
-    # trim() is slow in bulk: only values that fail as written are trimmed and tried again.
-    return f"coalesce(TRY_CAST({raw} AS {kind}), TRY_CAST(trim({raw}) AS {kind}))"
+def read_shape(columns: list[str], required: tuple[str, ...], parquet: bool) -> dict[str, Any]:
+    """The shape of ``focus_read.sql.j2`` for a file with these columns."""
+    return {
+        "columns": columns,
+        "known": KNOWN_COLUMNS,
+        "decimal": DECIMAL_COLUMNS,
+        "timestamp": TIMESTAMP_COLUMNS,
+        "required": required,
+        "parquet": parquet,
+    }
 
 
-def _bad(name: str, raw: str, typed: str, required: tuple[str, ...]) -> str | None:
-    """SQL true when the raw text of column ``name`` is not acceptable (``typed``: its value)."""
-    checks = [f"{raw} IS NULL"] if name in required else []
-    if name in DECIMAL_COLUMNS:
-        checks.append(
-            f"({raw} IS NOT NULL AND ({typed} IS NULL "
-            f"OR ((length({raw}) > 19 OR {raw} ILIKE '%e%') AND too_precise({raw}))))"
-        )
-    elif name in TIMESTAMP_COLUMNS:
-        checks.append(f"({raw} IS NOT NULL AND {typed} IS NULL)")
-    return " OR ".join(checks) or None
-
-
-def _append_sql(columns: list[str], scan: str, required: tuple[str, ...]) -> str:
-    """One pass over the file: raw text, then typed values, then the row as stored.
-
-    Each value is typed once, in its own projection, and the checks and the charge ID read
-    that result. Rows keep the file's order (their ``rowid`` gives the row number).
-    """
-    raw = {c: quote("raw:" + c) for c in columns}
-    converted = [c for c in columns if c in DECIMAL_COLUMNS or c in TIMESTAMP_COLUMNS]
-    typed = {c: quote("typed:" + c) if c in converted else raw[c] for c in columns}
-    texts = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {raw[c]}" for c in columns)
-    conversions = ", ".join(f"{_typed(c, raw[c])} AS {typed[c]}" for c in converted) or "NULL"
-    stored = ", ".join(
-        f"{typed[c]} AS {quote(c)}" if c in raw else f"NULL AS {quote(c)}"
-        for c in KNOWN_COLUMNS
-    )
-    extras = sorted(c for c in columns if c not in KNOWN_COLUMNS)
-    extra = (
-        "to_json(struct_pack(" + ", ".join(f"{quote(c)} := {raw[c]}" for c in extras) + "))"
-        if extras
-        else "NULL"
-    )
-    # Every non-null value as name=value, names sorted: IDs do not depend on column order,
-    # file name or absent optional columns. Dates count as instants (2026-10-01 and
-    # 2026-10-01T00:00:00Z are equal); numbers and text as written, so re-ingesting an
-    # export keeps its IDs. One concat() (it skips NULLs) builds chr(31) || the values
-    # joined by chr(31), so the ID's text is the source then this.
-    content = "concat(" + ", ".join(
-        f"CASE WHEN {raw[c]} IS NOT NULL THEN {literal(chr(31) + c + '=')} END, "
-        + (f"CAST(epoch_us({typed[c]}) AS VARCHAR)" if c in TIMESTAMP_COLUMNS else raw[c])
-        for c in sorted(columns)
-    ) + ")"
-    checks = {c: b for c in columns if (b := _bad(c, raw[c], typed[c], required))}
-    keep = "to_json(struct_pack(" + ", ".join(f"{quote(c)} := {raw[c]}" for c in checks) + "))"
-    bad = f"CASE WHEN {' OR '.join(checks.values())} THEN {keep} END" if checks else "NULL"
-    return (
-        "INSERT INTO raw_charges "
-        "SELECT $period, $source, $file, sha256($source || content), hash(content), "
-        f"{', '.join(quote(c) for c in KNOWN_COLUMNS)}, extra, bad_raw FROM ("
-        f"SELECT {content} AS content, {stored}, {extra} AS extra, {bad} AS bad_raw "
-        f"FROM (SELECT *, {conversions} FROM (SELECT {texts} FROM {scan})))"
-    )
-
-
-
-def _csv_scan(path: Path, columns: list[str]) -> str:
-    spec = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in columns) + "}"
-    return (
-        f"read_csv({literal(path)}, header=true, auto_detect=false, columns={spec}, "
-        "delim=',', quote='\"', escape='\"', nullstr=['', 'NULL'], strict_mode=true, "
-        "store_rejects=true, max_line_size=10000000)"
-    )
+def scan_params(path: Path, columns: list[str], store_rejects: bool) -> dict[str, Any]:
+    """The parameters of ``focus_scan.sql.j2``: a CSV file's columns are all read as text."""
+    return {
+        "path": str(path),
+        "columns": dict.fromkeys(columns, "VARCHAR"),
+        "store_rejects": store_rejects,
+    }
 
 
 def _csv_header(f: FocusFile, gzipped: bool) -> tuple[list[str], list[Problem]]:
@@ -232,12 +176,10 @@ def _parquet_header(
     con: duckdb.DuckDBPyConnection, f: FocusFile
 ) -> tuple[list[str], list[Problem]]:
     try:
-        rows = con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({literal(f.path)})"
-        ).fetchall()
+        rows = SQL.query(con, "focus_parquet_columns", path=str(f.path))
     except duckdb.Error as exc:
         return [], [Problem(f.shown, _duckdb_message(exc))]
-    header = [row[0] for row in rows]
+    header = [row["column_name"] for row in rows]
     return header, _header_problems(f, header)
 
 
@@ -278,27 +220,21 @@ def _duckdb_message(exc: duckdb.Error) -> str:
 
 
 def _value_problems(
-    con: duckdb.DuckDBPyConnection, f: FocusFile, columns: list[str], required: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection, f: FocusFile, required: tuple[str, ...]
 ) -> list[Problem]:
     """Every bad value of the file, from the raw text kept for its bad rows."""
-    checks = []
-    for name in columns:
-        value = f"bad_raw->>{literal(name)}"
-        condition = _bad(name, value, _typed(name, value), required)
-        if condition:
-            checks.append(
-                f"SELECT row_number, {literal(name)} AS col, {value} AS val FROM bad "
-                f"WHERE {condition}"
-            )
-    if not checks:
-        return []
-    rows = con.execute(
-        "WITH bad AS (SELECT rowid - (SELECT min(rowid) FROM raw_charges WHERE file = $file) + 1"
-        " AS row_number, bad_raw FROM raw_charges WHERE file = $file AND bad_raw IS NOT NULL) "
-        f"SELECT * FROM ({' UNION ALL '.join(checks)}) ORDER BY row_number, col "
-        f"LIMIT {MAX_PROBLEMS_PER_FILE + 1}",
-        {"file": f.shown},
-    ).fetchall()
+    rows = [
+        (r["row_number"], r["col"], r["val"])
+        for r in SQL.query(
+            con,
+            "focus_problems",
+            file=f.shown,
+            required=list(required),
+            decimal=list(DECIMAL_COLUMNS),
+            timestamp=list(TIMESTAMP_COLUMNS),
+            limit=MAX_PROBLEMS_PER_FILE + 1,
+        )
+    ]
     if not rows:
         return []
     lines = line_numbers(f, [row[0] for row in rows])
@@ -354,25 +290,25 @@ def detect_period(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str | Non
     suffix = focus_suffix(path)
     if suffix is None:
         return None, [Problem(str(path), "not a FOCUS file; use .csv, .csv.gz or .parquet")]
-    if suffix == ".parquet":
+    parquet = suffix == ".parquet"
+    if parquet:
         columns, problems = _parquet_header(con, f)
-        scan = f"read_parquet({literal(path)})"
     else:
         columns, problems = _csv_header(f, gzipped=suffix == ".csv.gz")
-        scan = _csv_scan(path, columns).replace("store_rejects=true", "ignore_errors=true")
     if problems:
         return None, problems
     if "BillingPeriodStart" not in columns:
         return None, [Problem(str(path), "column BillingPeriodStart is missing")]
     try:
-        row = con.execute(
-            "SELECT strftime("
-            + _typed("BillingPeriodStart", "CAST(BillingPeriodStart AS VARCHAR)")
-            + f", '%Y-%m') AS month, count(*) AS n FROM {scan} "
-            "GROUP BY month HAVING month IS NOT NULL ORDER BY n DESC, month LIMIT 1",
-        ).fetchone()
+        SQL.run(con, "focus_macros")
+        rows = SQL.query(
+            con,
+            "focus_period",
+            {"parquet": parquet},
+            **scan_params(path, columns, store_rejects=False),
+        )
     except duckdb.Error as exc:
         return None, [Problem(str(path), _duckdb_message(exc))]
-    if row is None:
+    if not rows:
         return None, [Problem(str(path), "no row has a BillingPeriodStart date; give -p YYYY-MM")]
-    return str(row[0]), []
+    return str(rows[0]["month"]), []

@@ -7,7 +7,7 @@ import re
 import duckdb
 
 from generator.common.addresses import MAX_LENGTH, PLAIN_ADDRESS
-from generator.common.sql import Scripts, quote
+from generator.common.sql import Scripts, json_path
 from generator.read.config import Config
 from generator.read.focus import KNOWN_COLUMNS
 
@@ -26,15 +26,14 @@ def flag(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
         spike_min_amount=cfg.spike_min_amount,
         spike_factor=cfg.spike_factor,
     )
-    (template,) = SQL.load("flag_pattern")
     for rule in cfg.patterns:
-        condition = " OR ".join(
-            f"coalesce(regexp_matches({column_expression(c)}, $pattern), false)"
-            for c in rule.columns
-        )
-        con.execute(
-            template.replace("{condition}", condition),
-            {"name": rule.name, "pattern": rule.pattern},
+        SQL.run(
+            con,
+            "flag_pattern",
+            rule=rule.name,
+            pattern=rule.pattern,
+            columns=[c for c in rule.columns if c in KNOWN_COLUMNS],
+            paths=[json_path(c) for c in rule.columns if c not in KNOWN_COLUMNS],
         )
 
 
@@ -43,11 +42,3 @@ def any_of(patterns: tuple[str, ...]) -> str | None:
     if not patterns:
         return None
     return "|".join("(?:" + re.sub(r"\(\?P<\w+>", "(", p) + ")" for p in patterns)
-
-
-def column_expression(name: str) -> str:
-    """A FOCUS column of ``normalized``, or an extra attribute kept from the file."""
-    if name in KNOWN_COLUMNS:
-        return quote(name)
-    path = "$." + '"' + name.replace('"', '\\"') + '"'
-    return "json_extract_string(extra, '" + path.replace("'", "''") + "')"

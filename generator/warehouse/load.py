@@ -14,15 +14,9 @@ import duckdb
 
 from generator.common.errors import Problem
 from generator.common.progress import progress
-from generator.common.sql import Scripts, insert, quote
+from generator.common.sql import Scripts, insert, json_path
 from generator.read.config import TAG_FIELDS, Config
-from generator.read.focus import (
-    DECIMAL_COLUMNS,
-    KNOWN_COLUMNS,
-    TIMESTAMP_COLUMNS,
-    FocusFile,
-    read_focus_file,
-)
+from generator.read.focus import FocusFile, read_focus_file
 from generator.read.layout import period_files
 from generator.warehouse import corrections, flags, reviews
 from generator.warehouse import periods as lifecycle
@@ -48,22 +42,7 @@ class Warehouse:
 
 def create_tables(con: duckdb.DuckDBPyConnection, cfg: Config) -> None:
     """``raw_charges`` (one typed column per FOCUS column) and the project registry."""
-    columns = []
-    for name in KNOWN_COLUMNS:
-        kind = (
-            "DECIMAL(38, 18)"
-            if name in DECIMAL_COLUMNS
-            else "TIMESTAMP"
-            if name in TIMESTAMP_COLUMNS
-            else "VARCHAR"
-        )
-        columns.append(f"{quote(name)} {kind}")
-    con.execute(
-        "CREATE OR REPLACE TABLE raw_charges (period VARCHAR, source VARCHAR, file VARCHAR, "
-        "charge_base VARCHAR, content_key UBIGINT, "
-        + ", ".join(columns)
-        + ", extra JSON, bad_raw JSON)"
-    )
+    SQL.run(con, "raw_charges_table")
     SQL.run(con, "projects_table")
     rows = [(p.id, p.name, p.pi_email, p.fund_org, p.end_date) for p in cfg.projects.values()]
     insert(con, "projects", rows)
@@ -76,7 +55,7 @@ def tag_params(cfg: Config) -> dict[str, Any]:
     for name in TAG_FIELDS:
         indexes = []
         for key in cfg.tags[name]:
-            paths.append("$." + '"' + key.replace('"', '\\"') + '"')
+            paths.append(json_path(key))
             indexes.append(len(paths))
         params[f"idx_{name}"] = indexes
     params["tag_paths"] = paths
@@ -94,9 +73,7 @@ def load(
     ``extra_files`` are read as if they were in place (``ingest --dry-run`` uses this).
     """
     con = duckdb.connect(database)
-    # Stay well inside a laptop's memory: DuckDB spills to a temporary folder past this.
-    con.execute("SET memory_limit = '1800MB'")
-    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/openchargeback.duckdb.tmp'")
+    SQL.run(con, "settings", temp_directory=f"{tempfile.gettempdir()}/openchargeback.duckdb.tmp")
     create_tables(con, cfg)
     wanted, files, problems = period_files(cfg, periods)
     extra = list(extra_files)

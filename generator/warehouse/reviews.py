@@ -228,13 +228,11 @@ def apply(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[str]) -> li
         decisions, found = read_decisions(cfg, period)
         problems += found
         # PI of every charge the decisions name (not of every charge: a period has millions).
-        known: dict[str, str | None] = dict(
-            con.execute(
-                "SELECT charge_id, pi_email FROM normalized "
-                "WHERE period = ? AND charge_id IN (SELECT unnest(?))",
-                [period, sorted({charge_id for d in decisions for charge_id, _ in d.ids})],
-            ).fetchall()
-        )
+        named = sorted({charge_id for d in decisions for charge_id, _ in d.ids})
+        known: dict[str, str | None] = {
+            row["charge_id"]: row["pi_email"]
+            for row in SQL.query(con, "review_named", period=period, ids=named)
+        }
         for d in decisions:
             problems += check_targets(d, cfg)
             targets: list[tuple[str, int]] = []
