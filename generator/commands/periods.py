@@ -23,7 +23,7 @@ from generator.commands.output import Output, Table
 from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import atomic_write, sha256
 from generator.common.git import user_name
-from generator.common.money import exact
+from generator.common.money import format_money
 from generator.common.months import is_period
 from generator.read.config import Config
 from generator.read.layout import file_key, period_record, review_keys
@@ -130,7 +130,8 @@ def list_periods(cfg: Config) -> Output:
     wh = loader.load(cfg)
     totals = {r["period"]: r for r in wh.reconciliation()}
     table = Table(["period", "status", "charges", "billed", "pending", "rejected",
-                   "last change"])
+                   "last change"], kinds={"billed": "amount", "pending": "amount",
+                                          "rejected": "amount", "last change": "extra"})
     for p in wh.periods:
         r = totals.get(p, {})
         record = read_period(cfg, p)
@@ -141,8 +142,8 @@ def list_periods(cfg: Config) -> Output:
         if last.get("reason"):
             note += f": {last['reason']}"
         table.rows.append([p, record["status"], str(r.get("input_rows", 0)),
-                           exact(r.get("billed")), exact(r.get("pending")),
-                           exact(r.get("rejected")), note])
+                           *(format_money(r.get(k), cfg.currency)
+                             for k in ("billed_rounded", "pending", "rejected")), note])
     output = Output()
     output.table(table)
     return output

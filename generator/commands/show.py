@@ -26,7 +26,8 @@ def show(cfg: Config, pi_email: str, period: str | None = None) -> Output:
 
     output = Output()
     output.say(f"{cfg.person_name(email)} <{email}>")
-    table = Table(["period", "project", "fund/org", "list price", "discount", "subsidy", "due"])
+    table = Table(["period", "project", "fund/org", "list price", "discount", "subsidy", "due"],
+                  kinds=dict.fromkeys(["list price", "discount", "subsidy", "due"], "amount"))
     for r in rows:
         table.rows.append([r["period"], r["project_id"] or "", r["fund_org"] or "",
                            money(r["list_cost"]), money(r["discount"]), money(r["subsidy"]),
