@@ -65,6 +65,7 @@ def read_back(text: str) -> list[dict[str, str]]:
         rows = []
         for block in "\n".join(lines).split("\n\n"):
             cells: dict[str, str] = {}
+            last = ""
             for line in block.splitlines():
                 if line.startswith(" "):
                     cells[last] += line.strip()
@@ -168,3 +169,22 @@ def test_commands_never_cut_ids_or_amounts(repo, width: int) -> None:
         assert len(charge_id) == 16
     assert len(re.findall(r"\b[0-9a-f]{16}\b", listed_text)) == 3
     assert "$1,234,567.89" in "\n".join(line for _, line in shown.lines(width))
+
+
+def test_a_below_column_goes_under_its_row_in_a_table_and_in_the_block() -> None:
+    table = Table(["charge_id", "charged", "tags"],
+                  [["ba9c0d1e4b5a6c7d", "$1.00", "team=astro user:grant=NSF-1"],
+                   ["0123456789abcdef", "$2.00", ""]],
+                  {"charge_id": "id", "charged": "amount", "tags": "below"})
+    assert table_text(table, 40).splitlines() == [
+        "charge_id         charged",
+        "────────────────  ───────",
+        "ba9c0d1e4b5a6c7d    $1.00",
+        "    tags: team=astro user:grant=NSF-1",
+        "",
+        "0123456789abcdef    $2.00",
+    ]
+    table.rows[0][2] = "a=1 b=2 c=3"
+    assert table_text(table, 20).splitlines()[:4] == [
+        "charge_id: ba9c0d1e4b5a6c7d", "charged:   $1.00", "tags:      a=1 b=2",
+        "           c=3"]

@@ -81,6 +81,11 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def json_path(key: str) -> str:
+    """The JSON path of a top-level key, quoted (a tag key may hold ``:``, ``.`` or ``"``)."""
+    return '$."' + key.replace('"', '\\"') + '"'
+
+
 def literal(value: object) -> str:
     """A SQL string literal, for the few places DuckDB takes no parameter (a file to scan)."""
     return "'" + str(value).replace("'", "''") + "'"

@@ -19,12 +19,14 @@ from typing import Literal
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # id: never cut or wrapped; amount: the same, right-aligned; text: may wrap; extra: may wrap,
-# and is the first left out of a table that does not fit.
-Kind = Literal["id", "amount", "text", "extra"]
+# and is the first left out of a table that does not fit; below: on lines of its own under
+# the row (``name: value``, wrapped), for long values such as raw tags.
+Kind = Literal["id", "amount", "text", "extra", "below"]
 WHOLE = ("id", "amount")
 GAP = 2  # spaces between columns
 NARROWEST = 8  # a text column wraps no narrower than this
 WORD = 20  # a table whose words up to this long stay whole is tried first
+BELOW = "    "  # the indent of the lines under a row
 
 
 @dataclass
@@ -50,19 +52,21 @@ def table_text(table: Table, width: int) -> str:
     cells = [[_clean(c) for c in row] for row in table.rows]
     header = [_clean(c) for c in table.columns]
     extras = [i for i, name in enumerate(table.columns) if table.kind(name) == "extra"]
+    below = [i for i, name in enumerate(table.columns) if table.kind(name) == "below"]
     # Words whole with every column, then without the last extra columns one by one; then
     # words broken, without the extra columns; then blocks.
     tries = [(WORD, extras[len(extras) - n:] if n else []) for n in range(len(extras) + 1)]
     for words, dropped in [*tries, (0, extras)]:
-        shown = [i for i in range(len(header)) if i not in dropped]
+        shown = [i for i in range(len(header)) if i not in dropped + below]
         widths = _fit(table, header, cells, shown, width, words)
         if widths is not None:
             break
     else:
         return _blocks(table, header, cells, width)
+    under = [[f"{header[i]}: {r[i]}" for i in below if r[i]] for r in cells]
     lines = _rows(table, [header[i] for i in shown], [[r[i] for i in shown] for r in cells],
-                  widths, [table.columns[i] for i in shown])
-    left_out = [header[i] for i in range(len(header)) if i not in shown]
+                  widths, [table.columns[i] for i in shown], under, width)
+    left_out = [header[i] for i in range(len(header)) if i not in shown + below]
     if left_out:
         lines.append(f"({', '.join(left_out)} left out at this width: see a wider terminal, "
                      "-f csv or -f json)")
@@ -127,7 +131,7 @@ def _wrapped(text: str, width: int) -> list[str]:
 
 
 def _rows(table: Table, header: list[str], cells: list[list[str]], widths: list[int],
-          names: list[str]) -> list[str]:
+          names: list[str], under: list[list[str]], width: int) -> list[str]:
     right = [table.kind(n) == "amount" for n in names]
 
     def draw(row: list[str]) -> list[str]:
@@ -140,7 +144,9 @@ def _rows(table: Table, header: list[str], cells: list[list[str]], widths: list[
                 for t, w, r in zip(texts, widths, right, strict=True)).rstrip())
         return out
 
-    drawn = [draw(r) for r in cells]
+    drawn = [draw(r) + [f"{BELOW}{line}" for text in texts
+                        for line in _wrapped(text, max(width - len(BELOW), NARROWEST))]
+             for r, texts in zip(cells, under, strict=True)]
     spaced = any(len(d) > 1 for d in drawn)  # rows of several lines: a blank line between
     lines = draw(header) + [(" " * GAP).join("─" * w for w in widths)]
     for n, d in enumerate(drawn):

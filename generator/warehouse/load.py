@@ -14,7 +14,7 @@ import duckdb
 
 from generator.common.errors import Problem
 from generator.common.progress import progress
-from generator.common.sql import Scripts, insert, quote
+from generator.common.sql import Scripts, insert, json_path, quote
 from generator.read.config import TAG_FIELDS, Config
 from generator.read.focus import (
     DECIMAL_COLUMNS,
@@ -76,7 +76,7 @@ def tag_params(cfg: Config) -> dict[str, Any]:
     for name in TAG_FIELDS:
         indexes = []
         for key in cfg.tags[name]:
-            paths.append("$." + '"' + key.replace('"', '\\"') + '"')
+            paths.append(json_path(key))
             indexes.append(len(paths))
         params[f"idx_{name}"] = indexes
     params["tag_paths"] = paths
