@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.commands.output import Output
+from generator.commands.output import Output, count
 from generator.common.money import exact
 from generator.read import convert as converters
 
@@ -18,8 +18,8 @@ def convert(kind: str, repo: Path, file: Path, period: str, output: Path | None,
     for problem in r.skipped:
         said.warn(f"skipped: {problem}")
     if r.skipped_count > len(r.skipped):
-        said.warn(f"skipped {r.skipped_count - len(r.skipped)} more bad lines")
-    said.say(f"wrote {r.output}: {r.rows} rows from {r.lines} lines, list "
+        said.warn(f"skipped {count(r.skipped_count - len(r.skipped), 'more bad line')}")
+    said.say(f"wrote {r.output}: {count(r.rows, 'row')} from {count(r.lines, 'line')}, list "
              f"{exact(r.list_total)}, billed {exact(r.billed_total)}")
     if r.unmapped:
         said.say("no mapping in data/accounts.yaml: " + ", ".join(r.unmapped))

@@ -108,7 +108,8 @@ def finalize(cfg: Config, period: str, by: str) -> Path:
             [
                 Problem(
                     f"periods/{period}",
-                    f"{pending} charges are pending review; approve or reject them "
+                    ("1 charge is" if pending == 1 else f"{pending} charges are")
+                    + " pending review; approve or reject them "
                     f"(`openchargeback review list -p {period}`) before finalizing",
                 )
             ]

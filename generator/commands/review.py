@@ -167,7 +167,7 @@ def list_output(rows: list[dict[str, Any]], problems: list[Problem], fmt: str,
 def describe(action: str, written: dict[Path, int]) -> Output:
     output = Output()
     for path, n in written.items():
-        output.say(f"{action}: {n} charges → {path}")
+        output.say(f"{action}: {count(n, 'charge')} → {path}")
     return output
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.commands.output import Output, Table
+from generator.commands.output import Output, Table, count
 from generator.common.errors import DataError, Problem
 from generator.common.money import format_money
 from generator.read.config import Config
@@ -34,7 +34,7 @@ def show(cfg: Config, pi_email: str, period: str | None = None) -> Output:
                            money(r["charged"])])
     output.table(table)
     for p in pending:
-        output.say(f"{p['period']}: {p['charges']} charges pending review "
+        output.say(f"{p['period']}: {count(p['charges'], 'charge')} pending review "
                    f"({money(p['amount'])}, not billed)")
     for month, d in history(cfg, email, [period] if period else wh.periods):
         files = ", ".join(Path(f["file"]).name for f in d.statements)
