@@ -153,7 +153,7 @@ def test_review_list_formats_and_decisions(repo):
     result = run("review", "reassign", pending["charge_id"], "--pi", "bob@test.edu",
                  "--reason", "Bob's bucket", "--by", "kim", "--repo", repo)
     assert result.exit_code == 0, result.output
-    assert "reassign: 1 charges" in result.output
+    assert "reassign: 1 charge →" in result.output
     assert run("review", "list", "-f", "json", "--repo", repo).output.strip() == "[]"
     approved = run("review", "list", "--status", "approved", "-f", "json", "--repo", repo)
     assert json.loads(approved.output)[0]["pi_email"] == "bob@test.edu"

@@ -33,6 +33,7 @@ def show(cfg: Config, pi_email: str, period: str | None = None) -> Output:
                            money(r["list_cost"]), money(r["discount"]), money(r["subsidy"]),
                            money(r["charged"])])
     output.table(table)
+    output.say("due = list price − discount − subsidy (the amounts each takes off)")
     for p in pending:
         output.say(f"{p['period']}: {count(p['charges'], 'charge')} pending review "
                    f"({money(p['amount'])}, not billed)")
