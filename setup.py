@@ -4,12 +4,17 @@ The skeleton (``generator/skeleton/``, with dotfiles) and the shipped files at t
 this repository (``generator.common.shipped.SHIPPED``: site templates, mkdocs.yml, docs,
 workflows) are copied into ``generator/skeleton/`` and ``generator/shipped/`` of the build.
 Everything else about the package is in pyproject.toml.
+
+setuptools builds in ``build/`` by default, which in this repository is where the billing
+outputs go; it builds in a temporary folder instead, removed when the build is done.
 """
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from setuptools import setup
@@ -29,4 +34,6 @@ class BuildWithScaffold(build_py):
         copy_shipped(HERE, package / "shipped")
 
 
-setup(cmdclass={"build_py": BuildWithScaffold})
+BUILD = tempfile.mkdtemp(prefix="openchargeback-setup-")
+atexit.register(shutil.rmtree, BUILD, True)
+setup(cmdclass={"build_py": BuildWithScaffold}, options={"build": {"build_base": BUILD}})

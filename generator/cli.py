@@ -1,14 +1,10 @@
-"""The ``openchargeback`` command line: parse options, call one command, print what it returns.
-
-Each command here only declares its options and hands them to ``call``, which imports the
-command's module from ``generator.commands`` (so ``--help`` stays instant: DuckDB, WeasyPrint
-and MkDocs load only when a command needs them), loads the config, runs it and prints the
-``Output`` it returns.
-"""
+"""The ``openchargeback`` command line. Each command only declares its options and hands them
+to ``call``, which imports its module from ``generator.commands`` (so ``--help`` stays instant),
+loads the config, runs it and prints the ``Output`` it returns."""
 
 from __future__ import annotations
 
-import importlib
+import importlib.metadata
 import inspect
 import shutil
 from pathlib import Path
@@ -32,6 +28,18 @@ def option(*names: str, **kwargs: Any) -> Any:
     return typer.Option(*names, show_default=False, **kwargs)
 
 
+def version(show: bool) -> None:
+    if show:
+        typer.echo(f"openchargeback {importlib.metadata.version('openchargeback')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(_: Annotated[bool, option("--version", callback=version, is_eager=True,
+                                   help="Show the version and exit.")] = False) -> None:
+    """Simple, transparent billing for research computing, kept in git."""
+
+
 Repo = Annotated[Path, option("--repo", help="The billing repository (default: current "
                               "directory).")]
 ConfigFile = Annotated[Path | None, option("-c", "--config", help="Another config file.",
@@ -41,22 +49,24 @@ OnePeriod = Annotated[str, option("-p", "--period", help="The period, YYYY-MM.")
 PeriodArg = Annotated[str, typer.Argument(help="The period, YYYY-MM.", show_default=False)]
 Reason = Annotated[str, option("--reason", help="Why (required, for the audit trail).")]
 By = Annotated[str | None, option("--by", help="Who acts (default: git user.name).")]
-Ids = Annotated[list[str] | None, typer.Argument(help="Charge IDs.", show_default=False)]
+Ids = Annotated[list[str] | None, typer.Argument(help="Charge IDs (or their first 6+ "
+                                                 "characters).", show_default=False)]
 AllPending = Annotated[bool, option("--all", help="Every pending charge of the period given "
                                     "with -p.")]
-Department = Annotated[str | None, option(
-    "--department", help="Record it in reviews/YYYY-MM/<department>.yaml (only that "
-    "department's charges; see CODEOWNERS).")]
+Department = Annotated[str | None, option("--department", help="Record it in reviews/YYYY-MM/"
+                                          "<department>.yaml (that department's charges).")]
 AllowPending = Annotated[bool, option("--allow-pending", help="Send even though charges of "
                                       "the period are pending review.")]
 DryRun = Annotated[bool, option("--dry-run", help="Check only; write nothing.")]
+Format = Annotated[Literal["table", "csv", "json"], option(
+    "--format", "-f", help="table (the default), csv or json (exact amounts).")]
+Flag = Annotated[str | None, option("--flag", help="Flag name or glob.")]
+Text = str | None
 
 
 def call(target: str, options: dict[str, Any]) -> None:
-    """Run ``generator.commands.MODULE.FUNCTION`` (``target``) with the parsed options it
-    takes, and the config loaded from ``repo`` (and ``config_file``) as ``cfg``; print what
-    it returns.
-    A ChargebackError's problems are printed one per line; the exit code is the error's."""
+    """Run ``generator.commands.MODULE.FUNCTION`` with the options it takes and the config as
+    ``cfg``; print its Output, or a ChargebackError's problems with the error's exit code."""
     from generator.commands.output import problem_lines
 
     module, _, function = target.partition(".")
@@ -127,8 +137,7 @@ def generate(period: OnePeriod, dry_run: Annotated[bool, option(
                                           "statements, once (as `send -p`).")] = False,
              allow_pending: AllowPending = False, repo: Repo = Path("."),
              config_file: ConfigFile = None) -> None:
-    """Statements for one period: Markdown, PDF and CSV per PI and project; with --send,
-    emailed to every PI who does not have them yet."""
+    """Statements for one period (Markdown, PDF, CSV per PI and project); --send emails them."""
     call("build.generate_main", locals())
 
 
@@ -141,14 +150,11 @@ def serve(dev_addr: Annotated[str | None, option(
 
 
 @review_app.command("list")
-def review_list(period: Period = None,
-                flag: Annotated[str | None, option("--flag", help="Flag name or glob.")] = None,
+def review_list(period: Period = None, flag: Flag = None, fmt: Format = "table",
                 status: Annotated[Literal["pending", "approved", "rejected", "all"], option(
                     "--status", help="Which charges (default: pending).")] = "pending",
-                fmt: Annotated[Literal["table", "csv", "json"], option(
-                    "--format", "-f", help="table (the default), csv or json.")] = "table",
                 repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
-    """List charges with their charge IDs, exact amounts, flags and state."""
+    """List charges with their charge IDs, amounts, flags and state."""
     call("review.list_main", locals())
 
 
@@ -177,14 +183,13 @@ def review_reassign(
 ) -> None:
     """Bill charges to another PI, project or fund/org."""
     assign = {"pi_email": pi_email, "project_id": project_id, "fund_org": fund_org}
-    call("review.decide_main", {
-        "action": "reassign", "reason": reason, "ids": ids, "by": by,
-        "all_pending": all_pending, "department": department, "period": period, "repo": repo,
-        "config_file": config_file, "assign": {k: v for k, v in assign.items() if v}})
+    call("review.decide_main", {**locals(), "action": "reassign",
+                                "assign": {k: v for k, v in assign.items() if v}})
 
 
 @app.command()
-def correct(charge_id: Annotated[str, typer.Argument(help="The charge to correct.",
+def correct(charge_id: Annotated[str, typer.Argument(help="The charge to correct (its ID or "
+                                                     "its first 6+ characters).",
                                                      show_default=False)],
             amount: Annotated[str, option("--amount", help="Amount to bill, signed: -12.50 is "
                                           "a credit.")],
@@ -206,9 +211,28 @@ def init(directory: Annotated[Path, typer.Argument(
 @app.command()
 def show(pi_email: Annotated[str, typer.Argument(help="The PI's email.", show_default=False)],
          period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
-    """A PI's costs in the terminal: per period and project, with discounts and subsidy,
-    and the statements emailed to them."""
+    """A PI's costs per period and project, with discount and subsidy, and emails sent."""
     call("show.show", locals())
+
+
+@app.command()
+def charges(
+    charge_id: Annotated[Text, typer.Argument(help="Show this charge whole: its ID or its "
+                                              "first 6+ characters.")] = None,
+    period: Period = None, pi_email: Annotated[Text, option("--pi", help="PI email.")] = None,
+    project_id: Annotated[Text, option("--project", help="Project ID.")] = None,
+    fund_org: Annotated[Text, option("--fund-org", help="Fund/org.")] = None,
+    service: Annotated[Text, option("--service", help="Service name.")] = None,
+    source: Annotated[Text, option("-s", "--source", help="Source, e.g. aws.")] = None,
+    tag: Annotated[list[str] | None, option("--tag", help="KEY=VALUE: a raw tag, the key "
+                                            "exactly as in Tags (repeatable).")] = None,
+    flag: Flag = None, state: Annotated[Literal["billed", "pending", "rejected"] | None, option(
+        "--state", help="billed, pending (review) or rejected.")] = None,
+    fmt: Format = "table", repo: Repo = Path("."), config_file: ConfigFile = None,
+) -> None:
+    """Find charges (by PI, project, fund/org, service, source, tag, flag, state, period)
+    with their IDs, state, amounts and raw tags; or show one charge whole."""
+    call("charges.main", locals())
 
 
 @periods_app.command("list")
@@ -229,8 +253,7 @@ def send(period: OnePeriod, dry_run: Annotated[bool, option(
          ] = False,
          allow_pending: AllowPending = False, repo: Repo = Path("."),
          config_file: ConfigFile = None) -> None:
-    """Email each PI their statements for a period, once; a rerun sends only what is
-    missing (see periods/YYYY-MM/deliveries.yaml)."""
+    """Email each PI their statements for a period, once (see periods/YYYY-MM/deliveries.yaml)."""
     call("send.main", locals())
 
 

@@ -55,10 +55,11 @@ Each month still has rows flagged missing_pi_email (the untagged ones).
 Also in the data (not flagged): credits (ChargeCategory ``Credit``, negative costs) in
 aws 2026-08 (astro-sim), gcp 2026-09 (genomics-pipeline), aws 2026-10 (llm-robustness) and
 azure 2026-10 (brain-imaging); one refund in aws 2026-10 (genomics-pipeline,
-ChargeCategory ``Adjustment``, ChargeClass ``Correction``); stats-teaching is 100 %
-subsidized (BilledCost 0, ListCost > 0); galaxy-survey rows in Azure write the PI email in
-mixed case (``Marcus.Lindqvist@Northfield.edu``); epi-surveillance ends 2026-12-15 (within
-60 days of 2026-11-01). The script checks its own invariants (no duplicate rows, the only
+ChargeCategory ``Adjustment``, ChargeClass ``Correction``); stats-teaching's cloud use is
+100 % subsidized (BilledCost 0, ListCost > 0; its HPC use is not, so it still owes a little);
+galaxy-survey rows in Azure write the PI email in mixed case
+(``Marcus.Lindqvist@Northfield.edu``); epi-surveillance ends 2026-12-15 (within 60 days of
+2026-11-01). The script checks its own invariants (no duplicate rows, the only
 cost spike is the intended one, money columns are exact) before writing. The spike is
 checked on the cloud files alone with a wide margin (about 10x), because the demo periods
 also hold on-premises HPC and storage charges for the same projects (regenerate.sh).

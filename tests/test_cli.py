@@ -32,6 +32,13 @@ def repo(make_repo):
     })
 
 
+def test_version():
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert (result.exit_code, result.output) == (0, f"openchargeback {version('openchargeback')}\n")
+
+
 def test_every_command_has_help():
     result = run("--help")
     assert result.exit_code == 0
@@ -48,9 +55,9 @@ def test_every_command_has_help():
 def test_check_reports_reconciliation_and_pending(repo):
     result = run("check", "--repo", repo)
     assert result.exit_code == 0, result.output
-    assert "2026-10: 3 charges, input 18.01 = billed 20.01 + pending -2.00 + rejected 0.00" \
-        in result.output
-    assert "pending review, missing_pi_email: 1 charges, -2.00" in result.output
+    assert ("2026-10: 3 charges, input $18.01: billed $20.01, pending review -$2.00, "
+            "rejected $0.00") in result.output
+    assert "pending review, missing_pi_email: 1 charge, -$2.00" in result.output
 
 
 def test_check_fails_with_all_problems(repo):
@@ -96,12 +103,12 @@ def test_ingest_detects_period_places_file_and_prints_flags(repo, tmp_path):
     ]) + "\n")
     dry = run("ingest", export, "-s", "gcp", "--dry-run", "--repo", repo)
     assert dry.exit_code == 0, dry.output
-    assert "would place periods/2026-11/gcp.csv: 3 rows, total 6.25" in dry.output
+    assert "would place periods/2026-11/gcp.csv: 3 rows, total $6.25" in dry.output
     assert not (repo / "periods/2026-11").exists()
     result = run("ingest", export, "-s", "gcp", "--repo", repo)
     assert result.exit_code == 0, result.output
-    assert "placed periods/2026-11/gcp.csv: 3 rows, total 6.25" in result.output
-    assert "billed 1.25, pending review 5.00" in result.output
+    assert "placed periods/2026-11/gcp.csv: 3 rows, total $6.25" in result.output
+    assert "billed $1.25, pending review $5.00" in result.output
     assert "flagged invalid_fund_org: 1" in result.output
     assert "flagged period_mismatch: 1" in result.output
     assert "not in data/config.yaml sources" in result.output
@@ -146,7 +153,7 @@ def test_review_list_formats_and_decisions(repo):
     result = run("review", "reassign", pending["charge_id"], "--pi", "bob@test.edu",
                  "--reason", "Bob's bucket", "--by", "kim", "--repo", repo)
     assert result.exit_code == 0, result.output
-    assert "reassign: 1 charges" in result.output
+    assert "reassign: 1 charge →" in result.output
     assert run("review", "list", "-f", "json", "--repo", repo).output.strip() == "[]"
     approved = run("review", "list", "--status", "approved", "-f", "json", "--repo", repo)
     assert json.loads(approved.output)[0]["pi_email"] == "bob@test.edu"
@@ -314,8 +321,28 @@ def test_ingest_dry_run_answers_what_check_will(make_repo, tmp_path):
     export.write_text(csv_file(row(period="2026-10", cost="1000")))
     dry = run("ingest", export, "-s", "aws", "--dry-run", "--repo", repo)
     assert dry.exit_code == 0, dry.output
-    assert "billed 0.00, pending review 1000.00" in dry.output
+    assert "billed $0.00, pending review $1,000.00" in dry.output
     assert "flagged cost_spike: 1" in dry.output
     assert run("ingest", export, "-s", "aws", "--repo", repo).exit_code == 0
     checked = run("check", "--repo", repo)
-    assert "2026-10: 1 charges, input 1000.00 = billed 0.00 + pending 1000.00" in checked.output
+    assert ("2026-10: 1 charge, input $1,000.00: billed $0.00, pending review $1,000.00"
+            in checked.output)
+
+
+def test_check_and_reconciliation_say_which_amounts_are_exact_and_which_rounded(make_repo):
+    from generator.commands.build import write_reconciliation
+    from generator.read.config import load_config
+    from generator.warehouse.load import load
+
+    repo = make_repo({"periods/2026-10/aws.csv": csv_file(
+        row(resource="a", cost="10.005", service="EC2"),
+        row(resource="b", cost="10.005", service="S3"))})
+    checked = run("check", "--repo", repo)
+    assert checked.output.splitlines()[:2] == [
+        "2026-10: 2 charges, input $20.01: billed $20.01, pending review $0.00, rejected $0.00",
+        "  statements bill $20.02: each line is rounded to the cent, then added up"]
+    path = write_reconciliation(load(load_config(repo)), repo / "reconciliation.csv")
+    assert path.read_text().splitlines() == [
+        "period,input_rows,input_total_exact,billed_exact,pending_exact,rejected_exact,"
+        "billed_rows,pending_rows,rejected_rows,billed_lines_rounded",
+        "2026-10,2,20.01,20.01,0.00,0.00,2,0,0,20.02"]

@@ -120,7 +120,7 @@ def test_editing_a_finalized_period_fails_check_and_shows_in_the_diff(repo: Path
     assert "error: periods/2026-09/aws.csv: changed after period 2026-09 was finalized" in output
     code, output = run(repo, "check", "--base", "main", "--format", "markdown")
     assert code == 1
-    assert "### ❌ 1 problems" in output
+    assert "### ❌ 1 problem" in output
     assert "| 2026-09 | periods/2026-09/aws.csv | changed |" in output
 
 

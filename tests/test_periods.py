@@ -63,7 +63,7 @@ def test_finalize_needs_a_closed_period_with_nothing_pending(make_repo) -> None:
     with pytest.raises(UsageError, match="close it first"):
         periods.finalize(cfg, "2026-10", "Jane")
     periods.close(cfg, "2026-10", "Jane")
-    with pytest.raises(DataError, match="1 charges are pending review"):
+    with pytest.raises(DataError, match="1 charge is pending review"):
         periods.finalize(cfg, "2026-10", "Jane")
     with pytest.raises(UsageError, match="does not exist"):
         periods.close(cfg, "2026-11", "Jane")

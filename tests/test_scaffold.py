@@ -78,6 +78,7 @@ def test_init_works_from_a_wheel(tmp_path: Path) -> None:
         check=True, capture_output=True, cwd=tmp_path,
     )
     (wheel,) = (tmp_path / "dist").glob("openchargeback-*.whl")
+    assert not (source / "build").exists()  # setuptools keeps out of the outputs folder
     installed = tmp_path / "installed"
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())

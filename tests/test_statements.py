@@ -336,7 +336,9 @@ def test_corrections_are_shown_as_negatives(make_repo: Callable[..., Path]) -> N
     assert s.total_due == Decimal("40.00") - Decimal("0.11") - Decimal("12.34")
     md = s.md_path.read_text()
     section = md.split("## Corrections to earlier periods")[1].split("##")[0]
-    assert f"{original['charge_id']} (2026-09)" in section
+    assert f"| charge {original['charge_id']} of September 2026 |" in section
+    # A provider's own correction names no charge: the statement says so, and who billed it.
+    assert "| an earlier charge, not named by Amazon Web Services: see the reason |" in section
     assert "Overbilled in September" in section and "Rounding adjustment" in section
     assert "-$12.34" in section and "-$0.11" in section
     assert "Total corrections** | | | **-$12.45**" in section

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.commands.output import Output
+from generator.commands.output import Output, count
 from generator.common.errors import DataError, UsageError
 from generator.common.files import atomic_write, shown
 from generator.common.money import exact, format_money
@@ -61,12 +61,15 @@ def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
 
 
 def write_reconciliation(wh: loader.Warehouse, path: Path) -> Path:
-    """One row per period: input = billed + pending + rejected, exact."""
+    """One row per period: input = billed + pending + rejected, exactly (``*_exact``); and
+    what the statements bill, the sum of their lines each rounded to the cent
+    (``billed_lines_rounded``), which may differ from ``billed_exact`` by a few cents."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        ["period", "input_rows", "input_total", "billed", "pending", "rejected",
-         "billed_rows", "pending_rows", "rejected_rows", "billed_rounded"]
+        ["period", "input_rows", "input_total_exact", "billed_exact", "pending_exact",
+         "rejected_exact", "billed_rows", "pending_rows", "rejected_rows",
+         "billed_lines_rounded"]
     )
     for r in wh.reconciliation():
         writer.writerow(
@@ -87,7 +90,7 @@ def describe(result: BuildResult) -> Output:
         output.warn(f"note: {note}")
     for j in result.journals:
         output.say(f"journal {j.period}: {j.balance_line()}")
-    output.say(f"{len(result.statements)} statements")
+    output.say(count(len(result.statements), "statement"))
     return output
 
 

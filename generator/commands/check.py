@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from generator.commands.diff import (
@@ -15,9 +16,9 @@ from generator.commands.diff import (
     render_markdown,
     render_text,
 )
-from generator.commands.output import Output, problem_lines
+from generator.commands.output import Output, count, problem_lines
 from generator.common.errors import DataError, Problem
-from generator.common.money import exact
+from generator.common.money import format_money, rounded
 from generator.deliver import email
 from generator.read.config import Config
 from generator.render import journal
@@ -73,20 +74,28 @@ def run(cfg: Config, base: str | None = None, config_file: Path | None = None) -
 
 
 def text(report: Report) -> Output:
-    """The check as terminal lines: per period input = billed + pending + rejected, what is
-    pending review, the billing diff; ``check passed`` when there is no problem."""
+    """The check as terminal lines: per period input, billed, pending and rejected (to the
+    cent; exact in build/reconciliation.csv), what is pending review, the billing diff;
+    ``check passed`` when there is no problem."""
     wh = report.warehouse
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, wh.cfg.currency)
+
     output = Output()
     for r in wh.reconciliation():
         output.say(
-            f"{r['period']}: {r['input_rows']} charges, input {exact(r['input_total'])} = "
-            f"billed {exact(r['billed'])} + pending {exact(r['pending'])} "
-            f"+ rejected {exact(r['rejected'])}"
+            f"{r['period']}: {count(r['input_rows'], 'charge')}, input "
+            f"{money(r['input_total'])}: billed {money(r['billed'])}, pending review "
+            f"{money(r['pending'])}, rejected {money(r['rejected'])}"
         )
+        if rounded(r["billed"], wh.cfg.currency) != r["billed_rounded"]:
+            output.say(f"  statements bill {money(r['billed_rounded'])}: each line is rounded "
+                       "to the cent, then added up")
     for row in wh.query("pending_by_flag"):
         output.say(
-            f"  {row['period']} pending review, {row['flag']}: {row['charges']} charges, "
-            f"{exact(row['amount'])}"
+            f"  {row['period']} pending review, {row['flag']}: "
+            f"{count(row['charges'], 'charge')}, {money(row['amount'])}"
         )
     if report.diff is not None:
         output.say("")

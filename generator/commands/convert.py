@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.commands.output import Output
+from generator.commands.output import Output, count
 from generator.common.errors import UsageError
 from generator.common.money import exact
 from generator.common.months import is_period
@@ -28,11 +28,9 @@ def convert(
     for problem in r.skipped:
         said.warn(f"skipped: {problem}")
     if r.skipped_count > len(r.skipped):
-        said.warn(f"skipped {r.skipped_count - len(r.skipped)} more bad lines")
-    said.say(
-        f"wrote {r.output}: {r.rows} rows from {r.lines} lines, list "
-        f"{exact(r.list_total)}, billed {exact(r.billed_total)}"
-    )
+        said.warn(f"skipped {count(r.skipped_count - len(r.skipped), 'more bad line')}")
+    said.say(f"wrote {r.output}: {count(r.rows, 'row')} from {count(r.lines, 'line')}, list "
+             f"{exact(r.list_total)}, billed {exact(r.billed_total)}")
     if r.unmapped:
         said.say("no mapping in data/accounts.yaml: " + ", ".join(r.unmapped))
     return said

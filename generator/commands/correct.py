@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.commands.output import Output
-from generator.common.errors import DataError, Problem, UsageError
+from generator.common.errors import DataError, UsageError
 from generator.common.files import atomic_write
 from generator.common.git import user_name
 from generator.common.money import exact
@@ -30,8 +30,8 @@ from generator.common.sql import Scripts
 from generator.read.config import Config
 from generator.read.layout import CORRECTIONS
 from generator.warehouse import load as loader
+from generator.warehouse import lookup
 from generator.warehouse import periods as lifecycle
-from generator.warehouse.reviews import CHARGE_ID
 
 SQL = Scripts.beside(__file__)
 COPIED = (
@@ -99,18 +99,11 @@ def correct(
     reason = reason.strip()
     if not reason:
         raise UsageError("--reason is required; say why, for the audit trail")
-    charge_id = charge_id.strip().lower()
-    if not CHARGE_ID.fullmatch(charge_id):
-        raise UsageError(f"{charge_id!r} is not a charge ID (16 hex characters)")
     wh = loader.load(cfg)
     if wh.problems:
         raise DataError(wh.problems)
-    found = SQL.query(wh.con, "correction_original", charge_id=charge_id)
-    if not found:
-        raise DataError(
-            [Problem(charge_id, "no such charge; see `openchargeback review list --status all`")]
-        )
-    original = found[0]
+    (charge_id,) = lookup.charge_ids(wh.con, [charge_id])
+    (original,) = SQL.query(wh.con, "correction_original", charge_id=charge_id)
     target = period or default_target(cfg, wh.periods, original["period"])
     if not is_period(target):
         raise UsageError(f"period {target!r}: write it as YYYY-MM")

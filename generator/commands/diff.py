@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from generator.commands.output import count
 from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import sha256
 from generator.common.git import run as run_git
@@ -155,7 +156,7 @@ def billing_diff(
         bcfg, notes = base_config(cfg, root, config_file)
         base = loader.load(bcfg)
         if base.problems:
-            notes.append(f"the base has {len(base.problems)} problems of its own")
+            notes.append(f"the base has {count(len(base.problems), 'problem')} of its own")
         record_inputs(base)
     record_inputs(head)
     SQL.run(head.con, "diff_base_schema")
@@ -336,7 +337,7 @@ def render_markdown(
             lines.append("**No billing changes.**")
         lines.append("")
     if problems:
-        lines += [f"### ❌ {len(problems)} problems", ""]
+        lines += [f"### ❌ {count(len(problems), 'problem')}", ""]
         lines += [f"- {markdown_escape(str(p))}" for p in problems[:200]]
         if len(problems) > 200:
             lines.append(f"- and {len(problems) - 200} more: run `openchargeback check`")
@@ -364,16 +365,16 @@ def check_tables(cfg: Config, wh: loader.Warehouse) -> list[Table]:
         tables.append(Table(
             "Reconciliation", ["period", "charges", "input", "billed", "pending review",
                                "rejected"],
-            [[r["period"], str(r["input_rows"]), exact(r["input_total"]), exact(r["billed"]),
-              exact(r["pending"]), exact(r["rejected"])] for r in recon],
+            [[r["period"], str(r["input_rows"]), money(r["input_total"]), money(r["billed"]),
+              money(r["pending"]), money(r["rejected"])] for r in recon],
             "Every input row is billed, pending review or rejected: input = billed + pending "
-            "+ rejected, exactly.",
+            "+ rejected, exactly (build/reconciliation.csv has the exact amounts).",
         ))
     pending = wh.query("pending_by_flag")
     if pending:
         tables.append(Table(
             "Pending review", ["period", "flag", "charges", "amount"],
-            [[r["period"], r["flag"], str(r["charges"]), money.exact(r["amount"])]
+            [[r["period"], r["flag"], str(r["charges"]), money(r["amount"])]
              for r in pending],
         ))
     return tables

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 
-from generator.commands.output import Output
+from generator.commands.output import Output, count
 from generator.common.errors import DataError, Problem, UsageError
-from generator.common.money import exact
+from generator.common.money import format_money
 from generator.common.months import is_period
 from generator.common.sql import Scripts
 from generator.read.config import Config
@@ -111,9 +111,11 @@ def describe(cfg: Config, r: IngestResult) -> Output:
     verb = "would replace" if r.dry_run and r.replaced else "would place" if r.dry_run else (
         "replaced" if r.replaced else "placed"
     )
-    output.say(f"{verb} {r.target.relative_to(cfg.root)}: {r.rows} rows, "
-               f"total {exact(r.total)}")
-    output.say(f"  billed {exact(r.billed)}, pending review {exact(r.pending)}")
+    money = cfg.currency
+    output.say(f"{verb} {r.target.relative_to(cfg.root)}: {count(r.rows, 'row')}, "
+               f"total {format_money(r.total, money)}")
+    output.say(f"  billed {format_money(r.billed, money)}, pending review "
+               f"{format_money(r.pending, money)}")
     for flag, n in sorted(r.flags.items()):
         output.say(f"  flagged {flag}: {n}")
     return output

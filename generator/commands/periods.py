@@ -23,7 +23,7 @@ from generator.commands.output import Output, Table
 from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import atomic_write, sha256
 from generator.common.git import user_name
-from generator.common.money import exact
+from generator.common.money import format_money
 from generator.common.months import is_period
 from generator.common.sql import Scripts
 from generator.read.config import Config
@@ -109,7 +109,8 @@ def finalize(cfg: Config, period: str, by: str) -> Path:
             [
                 Problem(
                     f"periods/{period}",
-                    f"{pending} charges are pending review; approve or reject them "
+                    ("1 charge is" if pending == 1 else f"{pending} charges are")
+                    + " pending review; approve or reject them "
                     f"(`openchargeback review list -p {period}`) before finalizing",
                 )
             ]
@@ -131,7 +132,8 @@ def list_periods(cfg: Config) -> Output:
     wh = loader.load(cfg)
     totals = {r["period"]: r for r in wh.reconciliation()}
     table = Table(["period", "status", "charges", "billed", "pending", "rejected",
-                   "last change"])
+                   "last change"], kinds={"billed": "amount", "pending": "amount",
+                                          "rejected": "amount", "last change": "extra"})
     for p in wh.periods:
         r = totals.get(p, {})
         record = read_period(cfg, p)
@@ -142,8 +144,8 @@ def list_periods(cfg: Config) -> Output:
         if last.get("reason"):
             note += f": {last['reason']}"
         table.rows.append([p, record["status"], str(r.get("input_rows", 0)),
-                           exact(r.get("billed")), exact(r.get("pending")),
-                           exact(r.get("rejected")), note])
+                           *(format_money(r.get(k), cfg.currency)
+                             for k in ("billed_rounded", "pending", "rejected")), note])
     output = Output()
     output.table(table)
     return output

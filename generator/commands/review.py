@@ -10,20 +10,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.commands.output import Output, Table
+from generator.commands.output import Output, Table, count
 from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import atomic_write
 from generator.common.git import user_name
-from generator.common.money import exact
+from generator.common.money import Currency, exact, format_money
 from generator.common.sql import Scripts
 from generator.read.config import Config
 from generator.read.layout import department_key, department_path, review_path
+from generator.render.terminal import Kind
 from generator.warehouse import load as loader
+from generator.warehouse import lookup
 from generator.warehouse import periods as lifecycle
 from generator.warehouse.reviews import Decision, check_targets, department_problem
 
@@ -108,14 +111,8 @@ def decide(
         if not rows:
             raise DataError([Problem(f"periods/{period}", "no charge is pending review")])
     else:
-        wanted = [i.strip().lower() for i in ids]
+        wanted = lookup.charge_ids(wh.con, ids)
         rows = SQL.query(wh.con, "decide_named", ids=wanted)
-        found = {r["charge_id"] for r in rows}
-        missing = [i for i in wanted if i not in found]
-        if missing:
-            raise DataError(
-                [Problem(i, "no such charge; see `openchargeback review list`") for i in missing]
-            )
     already = [r for r in rows if r["decision"] is not None]
     if already:
         raise DataError([
@@ -152,6 +149,8 @@ def decide(
 LIST_COLUMNS = ["charge_id", "period", "source", "pi_email", "project_id", "fund_org",
                 "service", "resource", "charged", "list_cost", "flags", "status"]
 AMOUNT_COLUMNS = ("charged", "list_cost")
+LIST_KINDS: dict[str, Kind] = {"charge_id": "id", "charged": "amount", "list_cost": "amount",
+                               "source": "extra", "fund_org": "extra", "resource": "extra"}
 
 
 def review_list(cfg: Config, period: str | None, flag: str | None, status: str
@@ -165,8 +164,10 @@ def review_list(cfg: Config, period: str | None, flag: str | None, status: str
     return listed, wh.problems
 
 
-def list_output(rows: list[dict[str, Any]], problems: list[Problem], fmt: str) -> Output:
-    """The list as a table, CSV or JSON (problems as warnings on standard error)."""
+def list_output(rows: list[dict[str, Any]], problems: list[Problem], fmt: str,
+                currency: Currency) -> Output:
+    """The list as a table (amounts to the cent), CSV or JSON (exact amounts); problems as
+    warnings on standard error."""
     output = Output()
     for problem in problems:
         output.warn(f"warning: {problem}")
@@ -179,23 +180,24 @@ def list_output(rows: list[dict[str, Any]], problems: list[Problem], fmt: str) -
         writer.writerows([r[c] or "" for c in LIST_COLUMNS] for r in rows)
         output.say(text.getvalue().removesuffix("\n"))
     else:
-        output.table(Table(LIST_COLUMNS, [[str(r[c] or "") for c in LIST_COLUMNS]
-                                          for r in rows]))
-        output.say(f"{len(rows)} charges")
+        output.table(Table(LIST_COLUMNS, [
+            [format_money(Decimal(r[c]), currency) if c in AMOUNT_COLUMNS and r[c]
+             else str(r[c] or "") for c in LIST_COLUMNS] for r in rows], LIST_KINDS))
+        output.say(count(len(rows), "charge"))
     return output
 
 
 def describe(action: str, written: dict[Path, int]) -> Output:
     output = Output()
     for path, n in written.items():
-        output.say(f"{action}: {n} charges → {path}")
+        output.say(f"{action}: {count(n, 'charge')} → {path}")
     return output
 
 
 def list_main(cfg: Config, period: str | None, flag: str | None, status: str,
               fmt: str) -> Output:
     rows, problems = review_list(cfg, period, flag, status)
-    return list_output(rows, problems, fmt)
+    return list_output(rows, problems, fmt, cfg.currency)
 
 
 def decide_main(cfg: Config, action: str, reason: str, ids: list[str] | None, by: str | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.commands.output import Output, Table
+from generator.commands.output import Output, Table, count
 from generator.common.errors import DataError, Problem
 from generator.common.money import format_money
 from generator.read.config import Config
@@ -26,14 +26,16 @@ def show(cfg: Config, pi_email: str, period: str | None = None) -> Output:
 
     output = Output()
     output.say(f"{cfg.person_name(email)} <{email}>")
-    table = Table(["period", "project", "fund/org", "list price", "discount", "subsidy", "due"])
+    table = Table(["period", "project", "fund/org", "list price", "discount", "subsidy", "due"],
+                  kinds=dict.fromkeys(["list price", "discount", "subsidy", "due"], "amount"))
     for r in rows:
         table.rows.append([r["period"], r["project_id"] or "", r["fund_org"] or "",
                            money(r["list_cost"]), money(r["discount"]), money(r["subsidy"]),
                            money(r["charged"])])
     output.table(table)
+    output.say("due = list price − discount − subsidy (the amounts each takes off)")
     for p in pending:
-        output.say(f"{p['period']}: {p['charges']} charges pending review "
+        output.say(f"{p['period']}: {count(p['charges'], 'charge')} pending review "
                    f"({money(p['amount'])}, not billed)")
     for month, d in history(cfg, email, [period] if period else wh.periods):
         files = ", ".join(Path(f["file"]).name for f in d.statements)

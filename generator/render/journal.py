@@ -116,7 +116,8 @@ class Journal:
         """``12 entries, debits $1,234.50, credits $1,234.50``."""
         money = format_money
         line = (
-            f"{len(self.entries)} entries, debits {money(self.debits, self.currency)}, "
+            f"{len(self.entries)} {'entry' if len(self.entries) == 1 else 'entries'}, debits "
+            f"{money(self.debits, self.currency)}, "
             f"credits {money(self.credits, self.currency)}"
         )
         if self.zero_entries:

@@ -128,7 +128,8 @@ class Pending(TypedDict):
 class Correction(TypedDict):
     charge_id: str
     corrects: str | None  # the corrected charge's ID, when the row names it
-    corrects_period: str | None
+    corrects_period: str | None  # its period, when the row names it
+    source_name: str  # who billed the correction (and did not name the charge, if so)
     service: str
     resource_name: str
     description: str | None  # the correction's reason, or its ChargeDescription
@@ -357,7 +358,8 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None) -> list[Prepare
             "pending": {"charges": pend["charges"], "amount": pend["amount"]} if pend else None,
             "corrections": [
                 {"charge_id": r["charge_id"], "corrects": r["corrects"],
-                 "corrects_period": r["corrects_period"], "service": r["service"],
+                 "corrects_period": r["corrects_period"],
+                 "source_name": cfg.source(r["source"]).name, "service": r["service"],
                  "resource_name": r["resource_name"], "description": r["description"],
                  "charged": r["charged"]}
                 for r in corrections.get(key, [])

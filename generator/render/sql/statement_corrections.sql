@@ -1,7 +1,7 @@
 -- Billed corrections of each statement (ChargeClass = Correction: their own statement
 -- lines), one row per charge with its share of its line, and what it corrects when it says.
 SELECT
-    s.period, s.pi_email, s.project_id, s.charge_id, s.service, s.resource_name,
+    s.period, s.pi_email, s.project_id, s.charge_id, s.source, s.service, s.resource_name,
     c.corrects_charge_id AS corrects,
     c.corrects_period,
     coalesce(nullif(trim(json_extract_string(c.extra, '$.x_CorrectionReason')), ''),
