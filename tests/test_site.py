@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,7 +22,7 @@ from conftest import CONFIG, HEADER, ROOT, money, row, site_files, tags
 
 from generator.commands import build
 from generator.common.errors import DataError
-from generator.read.config import SCHEMA, load_config
+from generator.read.config import SCHEMA, Site, load_config
 from generator.render import naming, site, statements
 from generator.warehouse import load as loader
 
@@ -30,11 +30,12 @@ SCRIPT = "<script>alert(1)</script>"
 LINK = "| ** [x](javascript:alert(1))"
 IMG_EMAIL = "<img src=x onerror=alert(1)>@test.edu"
 PERIODS = ("2026-08", "2026-09", "2026-10")
+OPEN = CONFIG + "site: {access: open}\n"  # these tests are of the open site
 
 
 def write_repo(root: Path) -> Path:
     files = {
-        "data/config.yaml": CONFIG,
+        "data/config.yaml": OPEN,
         "data/people.yaml": "ada@test.edu: {name: Ada Lovelace, department: Mathematics}\n",
         "data/projects.yaml": "p1: {name: Analytical engines}\n",
         # Reject the September charge with no PI; October's stays pending.
@@ -182,7 +183,7 @@ def test_strict_mkdocs_reports_a_broken_hand_written_link(tmp_path: Path):
 
 
 def test_empty_repo_says_there_is_no_data_yet(make_repo):
-    root = make_repo()
+    root = make_repo(config=OPEN)
     site_files(root)
     build.build(load_config(root))
     home = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
@@ -280,7 +281,7 @@ def test_project_page_adds_corrections_into_their_service_as_the_statement_does(
     # The demo corrects an S3 charge of genomics-pipeline in October: a statement line of its
     # own in the warehouse, one "Amazon Simple Storage Service" row on the statement and on
     # the project page (it was two rows with the same name there).
-    wh = loader.load(load_config(demo_repo))
+    wh = loader.load(replace(load_config(demo_repo), site=Site(access="open")))
     corrected = wh.con.execute(
         "SELECT service, charged FROM statement_lines WHERE correction AND period = '2026-10' "
         "AND project_id = 'genomics-pipeline'").fetchall()

@@ -69,6 +69,12 @@ SCHEMA: dict[str, Any] = {
         "subject": str,
         "site_url": str,
     },
+    "site": {
+        "access": str,
+        "secret_env": str,
+        "staff": STR_OR_LIST,
+        "department_heads": {"*": STR_OR_LIST},
+    },
 }
 
 REQUIRED = ("organization.name", "currency.code")
@@ -105,6 +111,19 @@ class Project:
     end_date: date | None = None
 
 
+ACCESS_MODES = ("open", "links", "sso")
+
+
+@dataclass(frozen=True)
+class Site:
+    """Who may see which billing pages of the site (docs/admin/site-access.md)."""
+
+    access: str = "links"  # open | links | sso
+    secret_env: str = "CHARGEBACK_SITE_SECRET"  # the environment variable with the secret
+    staff: tuple[str, ...] = ()  # emails, lower case
+    department_heads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Config:
     root: Path
@@ -119,6 +138,7 @@ class Config:
     sources: dict[str, Source] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
     projects: dict[str, Project] = field(default_factory=dict)
+    site: Site = Site()
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -294,6 +314,7 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
     }
     people = _load_people(root / "data" / "people.yaml", problems)
     projects = _load_projects(root / "data" / "projects.yaml", problems)
+    site = _site(raw.get("site"), people, path, problems)
     if problems:
         raise DataError(problems)
     return Config(
@@ -309,7 +330,37 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         sources=sources,
         people=people,
         projects=projects,
+        site=site,
         raw=raw,
+    )
+
+
+def _site(raw: Any, people: dict[str, Person], path: Path, problems: list[Problem]) -> Site:
+    """The ``site`` section: the access mode, its secret's variable, staff and heads."""
+    raw = raw if isinstance(raw, dict) else {}
+    site = Site()
+    access = raw.get("access", site.access)
+    if access not in ACCESS_MODES:
+        problems.append(Problem(str(path), f"site.access: {access!r}; use one of "
+                                f"{', '.join(ACCESS_MODES)}"))
+    secret_env = str(raw.get("secret_env") or site.secret_env)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", secret_env):
+        problems.append(Problem(str(path), f"site.secret_env: {secret_env!r} is not the name "
+                                "of an environment variable (the secret itself never goes here)"))
+    departments = {p.department for p in people.values() if p.department}
+    heads = raw.get("department_heads") or {}
+    for name in heads if isinstance(heads, dict) else ():
+        if name not in departments:
+            close = difflib.get_close_matches(str(name), sorted(departments), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(Problem(str(path), f"site.department_heads.{name}: no one in "
+                                    f"data/people.yaml has this department{hint}"))
+    return Site(
+        access=str(access),
+        secret_env=secret_env,
+        staff=tuple(str(e).lower() for e in as_tuple(raw.get("staff"))),
+        department_heads={str(k): tuple(str(e).lower() for e in as_tuple(v))
+                          for k, v in (heads.items() if isinstance(heads, dict) else ())},
     )
 
 
