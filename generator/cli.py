@@ -234,6 +234,17 @@ def send(period: OnePeriod, dry_run: Annotated[bool, option(
     call("send.main", locals())
 
 
+@app.command()
+def links(period: Period = None, pi: Annotated[str | None, option("--pi", help="Only this PI.")]
+          = None, staff: Annotated[bool, option("--staff", help="The staff's link and each "
+                                                "department's, not the PIs'.")] = False,
+          fmt: Annotated[Literal["csv", "json"], option("-f", "--format", help="csv (the "
+                                                        "default) or json.")] = "csv",
+          repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+    """Each PI's personal link to their pages on the site (as emailed by `send`)."""
+    call("links.main", locals())
+
+
 def lifecycle(act: str, doc: str) -> None:
     def command(period: PeriodArg, by: By = None, repo: Repo = Path("."),
                 config_file: ConfigFile = None) -> None:
