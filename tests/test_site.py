@@ -18,7 +18,19 @@ from xml.etree.ElementTree import Element
 import pytest
 import tinyhtml5
 import yaml
-from conftest import CONFIG, HEADER, ROOT, money, row, site_files, tags
+from conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CONFIG,
+    HEADER,
+    ROOT,
+    http_server,
+    money,
+    needs_chromium,
+    row,
+    site_files,
+    tags,
+)
 
 from generator.commands import build
 from generator.common.errors import DataError
@@ -400,37 +412,14 @@ def test_every_config_key_is_documented():
 
 # --- in a browser ----------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
 @pytest.fixture
 def served(built: Built) -> Iterator[str]:
     """The built site on a local HTTP server: its base URL."""
-    import functools
-    import http.server
-    import threading
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(built.root / "build" / "site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with http_server(built.root / "build" / "site") as url:
+        yield url
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Debian's chromium at /usr/bin/chromium "
-                    "(apt-get install -y chromium; .ci/run installs it)")
+@needs_chromium
 def test_in_a_browser(built: Built, served: str, tmp_path: Path):
     """Home, a period, a PI and a project page; a PDF download; dark mode; search. No console
     errors, nothing fetched from another host. Screenshots go to build/screenshots/."""
