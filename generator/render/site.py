@@ -265,7 +265,8 @@ class SitePages:
             pages = {"home.md": self.home("../index.md")}
         else:
             pages = {"home.md": self.template("home_private").render(
-                latest=self.latest, mode=self.access.mode, staff=self.staff_dir + "index.md")}
+                latest=self.latest, mode=self.access.mode,
+                staff=self.rel("../index.md", self.staff_dir + "index.md"))}
             if self.access.staff is None:
                 return pages
             here = self.staff_dir + "index.md"
