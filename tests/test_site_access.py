@@ -142,7 +142,7 @@ def test_a_pis_link_shows_their_costs_and_nothing_of_anyone_else(chromium, links
         # Everything her pages link to, followed anywhere on the site.
         reached = crawl(chromium, base, [base + ana])
     private = [u for u in reached if "/billing/" in u]
-    assert any("/projects/joint-ab/" in u for u in private)
+    assert any("/statements/2026-10/joint-ab.pdf" in u for u in private)
     assert all(f"/{ana}" in u for u in private), private  # no other folder
     for url, text in reached.items():
         assert leaks(text, BO_DATA) == [], url
@@ -395,7 +395,7 @@ def status(url: str, user: str | None) -> int:
 
 def test_nginx_lets_each_user_into_their_own_pages(nginx):
     ana, bo = "billing/pis/ana.quill@test.edu/", "billing/pis/bo.vexley@test.edu/"
-    ana_project = ana + "projects/joint-ab/"
+    ana_project = ana + "statements/2026-10/joint-ab.pdf"
     staff, optics = "billing/staff/", "billing/departments/optics/"
     expected = {
         ANA: {ana: 200, ana_project: 200, bo: 403, staff: 403, staff + "pis/": 403,

@@ -336,7 +336,8 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
 
 
 def _site(raw: Any, people: dict[str, Person], path: Path, problems: list[Problem]) -> Site:
-    """The ``site`` section: the access mode, its secret's variable, staff and heads."""
+    """The ``site`` section: the access mode, its secret's variable, staff and heads (of
+    departments that ``people.yaml`` names, once it names any)."""
     raw = raw if isinstance(raw, dict) else {}
     site = Site()
     access = raw.get("access", site.access)
@@ -349,7 +350,7 @@ def _site(raw: Any, people: dict[str, Person], path: Path, problems: list[Proble
                                 "of an environment variable (the secret itself never goes here)"))
     departments = {p.department for p in people.values() if p.department}
     heads = raw.get("department_heads") or {}
-    for name in heads if isinstance(heads, dict) else ():
+    for name in heads if isinstance(heads, dict) and departments else ():
         if name not in departments:
             close = difflib.get_close_matches(str(name), sorted(departments), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""

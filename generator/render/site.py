@@ -118,6 +118,8 @@ class PiContext(TypedDict):
     projects: list[dict[str, Any]]
     statements: list[dict[str, Any]]
     chart: charts.Chart
+    details: list[dict[str, Any]]  # private: each project's statements (anchor, project,
+    #                                statements), shown on the PI's page
 
 
 class ProjectContext(TypedDict):
@@ -206,9 +208,9 @@ class SitePages:
 
     Where each page is depends on the access mode (``access``): in ``open`` as always
     (``periods/``, ``pis/<pi>.md``, ``projects/<project>.md``, ``statements/``); otherwise the
-    staff's pages in the staff folder, each PI's page (``index.md``), their own project pages
-    and statement files in the PI's folder, a page per department in its folder, and a
-    public home snippet that shows nothing of anyone's. Paths are relative to
+    staff's pages in the staff folder, each PI's page (``index.md``, with each of their
+    projects' statements) and statement files in the PI's folder, a page per department in
+    its folder, and a public home snippet that shows nothing of anyone's. Paths are relative to
     ``docs/billing/``; every link a template gets is relative to the page it is on.
     """
 
@@ -296,12 +298,8 @@ class SitePages:
             return self.access.pi(email).folder + "index.md"
         return pi_page(self.pi_names[email])
 
-    def project_home(self, project_id: str | None, email: str | None = None) -> str:
-        """The project's page: the whole project's, or (``email``, private) the PI's own."""
-        page = project_page(self.project_names[project_id])
-        if self.access.private and email is not None:
-            return self.access.pi(email).folder + page
-        return self.staff_dir + page
+    def project_home(self, project_id: str | None) -> str:
+        return self.staff_dir + project_page(self.project_names[project_id])
 
     def download_name(self, period: str, email: str | None, project_id: str | None) -> str:
         """A statement's files, without the suffix: in the PI's folder when private."""
@@ -349,11 +347,10 @@ class SitePages:
                 "department": person.department if person else None,
                 "page": self.rel(here, self.pi_home(email))}
 
-    def project_ref(self, project_id: str | None, here: str,
-                    email: str | None = None) -> dict[str, Any]:
+    def project_ref(self, project_id: str | None, here: str) -> dict[str, Any]:
         project = self.cfg.projects.get(project_id or "")
         return {"id": project_id, "name": project.name if project else None,
-                "page": self.rel(here, self.project_home(project_id, email))}
+                "page": self.rel(here, self.project_home(project_id))}
 
     def shown(self, stmt: Shown, here: str) -> dict[str, Any]:
         """A statement, and its downloads as links from ``here``."""
@@ -439,7 +436,7 @@ class SitePages:
         return pages
 
     def pi_pages(self) -> dict[str, str]:
-        """A page per PI (in a private mode, also their own project pages), and the index."""
+        """A page per PI, and the index."""
         pages: dict[str, str] = {}
         by_pi: dict[str | None, list[Shown]] = defaultdict(list)
         for stmt in self.statements.values():
@@ -454,8 +451,11 @@ class SitePages:
         return pages
 
     def pi_page(self, own: list[Shown], pages: dict[str, str]) -> dict[str, Any]:
-        """One PI's page into ``pages`` (and their own project pages when private); their
-        row of the index."""
+        """One PI's page into ``pages``; their row of the index.
+
+        On an open site the PI's projects link to the projects' pages. In a private mode
+        the page is all the PI's folder has: each project's statements are on it, in a
+        section of their own (a project's page would show every PI's)."""
         email = own[0].pi_email
         private = self.access.private
         own.sort(key=lambda s: (s.period, s.project_id or ""))
@@ -472,24 +472,30 @@ class SitePages:
              for pid in projects},
         )
         here = self.pi_home(email)
-        own_projects = email if private else None
+        refs = {pid: self.project_ref(pid, here) for pid in projects}
+        details = []
+        if private:  # each project's section on this page
+            for n, pid in enumerate(projects, 1):
+                refs[pid]["page"] = f"#project-{n}"
+                mine = [s for s in own if s.project_id == pid]
+                details.append({
+                    "anchor": f"project-{n}",
+                    "project": {**self.project_summary(pid, mine, here), **refs[pid]},
+                    "statements": [self.shown(s, here) for s in reversed(mine)]})
         context: PiContext = {
             "pi": self.pi_ref(email, here),
             "back": None if private else {"text": "All PIs",
                                           "page": self.rel(here, "pis.md")},
-            "projects": [{"project": self.project_ref(pid, here, own_projects), "totals": t}
-                         for pid, t in projects.items()],
-            "statements": [{**self.shown(s, here),
-                            "project": self.project_ref(s.project_id, here, own_projects)}
+            "projects": [{"project": refs[pid], "totals": t} for pid, t in projects.items()],
+            "statements": [{**self.shown(s, here), "project": refs[s.project_id],
+                            "at": f"{refs[s.project_id]['page']}{'-' if private else '#'}"
+                                  f"{s.period}"}
                            for s in reversed(own)],
             "chart": chart,
+            "details": details,
         }
         pages[here] = self.private_page(here, self.template("pi").render(context),
                                         searched=private)
-        if private:
-            for pid in projects:
-                pages.update(self.project_page(pid, [s for s in own if s.project_id == pid],
-                                               email))
         return {
             "pi": self.pi_ref(email, here), "home": here, "projects": len(projects),
             "totals": Totals.total(projects.values()),
@@ -514,11 +520,10 @@ class SitePages:
         pages[here] = self.private_page(here, self.template("projects").render(projects=index))
         return pages
 
-    def project_summary(self, pid: str | None, own: list[Shown], here: str,
-                        email: str | None = None) -> dict[str, Any]:
+    def project_summary(self, pid: str | None, own: list[Shown], here: str) -> dict[str, Any]:
         registry = self.cfg.projects.get(pid or "")
         return {
-            **self.project_ref(pid, here, email),
+            **self.project_ref(pid, here),
             "pis": [self.pi_ref(e, here) for e in sorted({s.pi_email for s in own},
                                                          key=lambda e: e or "")],
             "fund_orgs": sorted({s.fund_org for s in own if s.fund_org}),
@@ -526,27 +531,24 @@ class SitePages:
             "totals": Totals.total(s.totals for s in own),
         }
 
-    def project_page(self, pid: str | None, own: list[Shown],
-                     email: str | None = None) -> dict[str, str]:
-        """A project's page: every PI's statements, or (``email``) only that PI's."""
+    def project_page(self, pid: str | None, own: list[Shown]) -> dict[str, str]:
+        """A project's page: every PI's statements (open site, staff)."""
         own.sort(key=lambda s: (s.period, s.pi_email or ""))
-        here = self.project_home(pid, email)
+        here = self.project_home(pid)
         by_period: dict[str, list[Shown]] = defaultdict(list)
         for s in own:
             by_period[s.period].append(s)
-        back = ({"text": "All projects", "page": self.rel(here, self.pi_home(email))}
-                if email is not None and self.access.private else
-                {"text": "All projects", "page": self.rel(here, f"{self.staff_dir}projects.md")})
         context: ProjectContext = {
-            "project": self.project_summary(pid, own, here, email),
-            "back": back,
+            "project": self.project_summary(pid, own, here),
+            "back": {"text": "All projects",
+                     "page": self.rel(here, f"{self.staff_dir}projects.md")},
             "periods": [{"period": p, "statements": [
                 {**self.shown(s, here), "pi": self.pi_ref(s.pi_email, here)} for s in group]}
                 for p, group in sorted(by_period.items(), reverse=True)],
         }
-        # The PI's own project pages are few and small: searched; everyone's are not.
+        # Thousands of them, large: out of the search index.
         text = self.template("project").render(context)
-        return {here: self.private_page(here, text, searched=email is not None)}
+        return {here: self.private_page(here, text, searched=False)}
 
     def department_pages(self) -> dict[str, str]:
         """A page per department with billed PIs: its PIs, each linked to their folder."""
