@@ -10,7 +10,7 @@ safe in the places MkDocs and the theme put it:
 - a page marked private by the generator (``openchargeback: {private: <folder>, sees:
   [...]}`` in its front matter, see ``site.SitePages.private_page``) is left out of
   ``sitemap.xml`` and of the public search index; each private folder gets a search index of
-  its own (the public pages and the folders its audience may see), which its pages load;
+  its own (the pages of the folders its audience may see), which its pages load;
 - a page's ``<title>``: MkDocs' page title is HTML (escaped text) and Material prints it
   through ``striptags``, which unescapes it, so a name like ``</title><script>`` would run.
   Given as the page's meta title it is printed as it is: escaped.
@@ -73,7 +73,7 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
         if folder:
             here = page.url if page.url.endswith("/") else posixpath.dirname(page.url) + "/"
             index = posixpath.relpath(folder, here or ".") + "/search_index.json"
-            head += SEARCH.format(index=json.dumps(index))
+            head += SEARCH.format(index=json.dumps(index).replace("<", "\\u003c"))
         return output.replace("<head>", "<head>" + head, 1)
 
     def on_post_template(self, output_content: str, template_name: str,
@@ -102,7 +102,7 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
             prefixes = tuple(sees)
             own = [d for d in docs if d["location"].startswith(prefixes)]
             (site / folder / "search_index.json").write_text(
-                json.dumps({**index, "docs": public + own}), encoding="utf-8")
+                json.dumps({**index, "docs": own}), encoding="utf-8")
 
 
 def written_nav(nav: list[Any], docs: Path) -> list[Any]:
