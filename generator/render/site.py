@@ -473,7 +473,7 @@ class SitePages:
         )
         here = self.pi_home(email)
         refs = {pid: self.project_ref(pid, here) for pid in projects}
-        details = []
+        details: list[dict[str, Any]] = []
         if private:  # each project's section on this page
             for n, pid in enumerate(projects, 1):
                 refs[pid]["page"] = f"#project-{n}"
