@@ -419,3 +419,11 @@ def test_the_apache_map_names_who_may_open_each_folder(sso_site):
     assert ('<Location "/billing/pis/bo.vexley@test.edu/">\n'
             "    Require user bo.vexley@test.edu staff@test.edu\n</Location>") in text
     assert '<Location "/billing/staff/">\n    Require user staff@test.edu\n' in text
+
+
+def test_a_new_repository_is_private_by_default(tmp_path):
+    from generator.commands import init
+
+    init.init(tmp_path / "billing")
+    site = load_config(tmp_path / "billing").site
+    assert (site.access, site.secret_env) == ("links", "CHARGEBACK_SITE_SECRET")
