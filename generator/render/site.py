@@ -6,11 +6,18 @@ includes, an index and a page per period, per PI and per project, and the statem
 CSV files to download. ``run_mkdocs`` then builds the whole ``docs/`` into ``build/site/`` with
 MkDocs Material. Both write into a staging folder and swap it in only when it is complete.
 
-Per-PI and per-project pages stay out of the navigation (``not_in_nav`` in ``mkdocs.yml``)
-and the search index (``search: exclude``): the index pages reach them, and MkDocs stays
-fast with thousands of them. Their statement tables are generated HTML that Markdown passes
-through (``markdown_raw``). Every value printed by a page template is escaped for Markdown
-and HTML (``template_filters.markdown_value`` as the environment's ``finalize``).
+Where each page goes, and who can reach it, follows ``site.access`` (``render.access``): on
+an open site as listed above; in ``links`` and ``sso`` every page that names a PI is in the
+folder of an audience (a PI, a department, the staff), and the site plugin
+(``render.mkdocs_plugin``) keeps those out of the navigation, the sitemap and the public
+search index.
+
+Per-PI and per-project pages stay out of the navigation (``not_in_nav`` in ``mkdocs.yml``),
+and everyone's project pages out of the search index (``search: exclude``): the index pages
+reach them, and MkDocs stays fast with thousands of them. Their statement tables are
+generated HTML that Markdown passes through (``markdown_raw``). Every value printed by a page
+template is escaped for Markdown and HTML (``template_filters.markdown_value`` as the
+environment's ``finalize``).
 """
 
 from __future__ import annotations
@@ -139,8 +146,10 @@ def write_site(wh: Warehouse, statements: Iterable[Statement] = ()
         notes.append(f"site: ${access.missing_secret} is not set, so the private billing pages "
                      "(site.access: links) were left out; see docs/admin/site-access.md")
     written = [write_pages(wh, statements, access), run_mkdocs(wh.cfg)]
+    maps_dir = wh.cfg.build_dir / "site-access"
+    shutil.rmtree(maps_dir, ignore_errors=True)  # none left from another mode
     if access.mode == "sso":
-        maps, said = write_maps(wh.cfg, access, wh.cfg.build_dir / "site-access")
+        maps, said = write_maps(wh.cfg, access, maps_dir)
         written += maps
         notes += said
     return written, notes
