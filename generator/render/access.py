@@ -194,7 +194,14 @@ try_files $openchargeback_root$uri $openchargeback_root$uri/ =403;
 
 
 def nginx_maps(allowed: dict[str, list[str]], staff: list[str]) -> str:
+    keys = [f"{user} {folder}" for folder, users in allowed.items() for user in users]
+    longest = max((len(k) for k in keys), default=0)
     lines = [NGINX_HEADER,
+             "# Room for every \"<user> <folder>\" below (nginx's defaults hold keys of 64",
+             "# bytes and 2048 of them; set these here only).",
+             f"map_hash_bucket_size {max(64, 1 << (longest + 8).bit_length())};",
+             f"map_hash_max_size {max(2048, 2 * len(keys))};",
+             "",
              "# Which folder a page is in: \"\" for public pages.",
              "map $uri $openchargeback_folder {",
              "    default \"\";",

@@ -340,9 +340,8 @@ class SitePages:
                 *self.access.departments.values()]
 
     def sees(self, area: Area) -> list[str]:
-        """The folders (from the site's root) whose pages the area's search finds."""
-        if area.kind == "staff":
-            return ["billing/"]
+        """The folders (from the site's root) whose pages the area's search finds: the staff's
+        its own (the PIs index finds a PI; every PI's pages again would double the site)."""
         if area.kind == "department":
             return [f"billing/{area.folder}", *(f"billing/{self.access.pis[k].folder}"
                                                 for k in self.access.members[area.key])]
