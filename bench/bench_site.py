@@ -3,9 +3,10 @@
     python bench/bench_site.py [--periods 12] [--rows 20000] [--pis 300] [--projects 800]
                                [--repo DIR]
 
-Makes a billing repo (the demo config, the shipped mkdocs.yml, docs/ and site_templates/,
-and one synthetic FOCUS file per period from ``bench/make_focus.py``), then times the three
-parts of ``openchargeback build``'s site stage separately:
+Makes a billing repo (the demo config, so ``site.access: links`` with a secret, the shipped
+mkdocs.yml, docs/ and site_templates/, and one synthetic FOCUS file per period from
+``bench/make_focus.py``), then times the three parts of ``openchargeback build``'s site
+stage separately:
 
 - load: the pipeline into DuckDB (shared with statements and journals, not the site's own);
 - pages: our page generation (``site.write_pages``: queries, templates, files);
@@ -18,6 +19,7 @@ under 60 s on the 2-core development machine.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import sys
@@ -51,8 +53,10 @@ def periods_back(last: str, count: int) -> list[str]:
 
 def make_repo(root: Path, periods: list[str], rows: int, pis: int, projects: int) -> None:
     common.make_repo(root, rows, periods, pis=pis, projects=projects, report=False)
+    # 17 departments, two of them the demo config's (it names their heads).
+    departments = ["Physics", "Chemistry", *(f"Dept {n}" for n in range(2, 17))]
     (root / "data" / "people.yaml").write_text("".join(
-        f"pi{i:04d}@example.edu: {{name: PI Number {i}, department: Dept {i % 17}}}\n"
+        f"pi{i:04d}@example.edu: {{name: PI Number {i}, department: {departments[i % 17]}}}\n"
         for i in range(1, pis + 1)))
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", root / "docs", ignore=shutil.ignore_patterns("billing"))
@@ -94,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                   args.projects)
         t_make = time.perf_counter() - t0
 
+        # The demo config's access mode (links), with a secret so every page is built.
+        os.environ.setdefault("CHARGEBACK_SITE_SECRET", "bench-" + "0" * 40)
         cfg = load_config(root)
         (t_load, c_load), wh = timed(lambda: loader.load(cfg))
         if wh.problems:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import importlib.metadata
 import inspect
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
@@ -62,6 +63,7 @@ Format = Annotated[Literal["table", "csv", "json"], option(
     "--format", "-f", help="table (the default), csv or json (exact amounts).")]
 Flag = Annotated[str | None, option("--flag", help="Flag name or glob.")]
 Text = str | None
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def call(target: str, options: dict[str, Any]) -> None:
@@ -88,106 +90,111 @@ def call(target: str, options: dict[str, Any]) -> None:
         raise typer.Exit(output.exit_code)
 
 
-@app.command()
+def command(target: str, group: typer.Typer = app, name: str | None = None,
+            repo: bool = True, config: bool = True, doc: str | None = None,
+            **fixed: Any) -> Callable[[F], F]:
+    """Declare a command: the decorated function's parameters, with ``--repo`` and ``-c``,
+    are its options; running it hands them (and ``fixed``) to ``call(target, ...)``."""
+
+    def register(fn: F) -> F:
+        signature = inspect.signature(fn, eval_str=True)
+        params = list(signature.parameters.values())
+        params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+                   for n, d, a, wanted in (("repo", Path("."), Repo, repo),
+                                           ("config_file", None, ConfigFile, config)) if wanted]
+
+        def run(**options: Any) -> None:
+            call(target, {**options, **fixed})
+
+        run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        run.__doc__ = doc or fn.__doc__
+        group.command(name or fn.__name__.replace("_", "-"))(run)
+        return fn
+
+    return register
+
+
+@command("ingest.run")
 def ingest(file: Annotated[Path, typer.Argument(help="A FOCUS file: .csv, .csv.gz or .parquet.")],
            source: Annotated[str, option("-s", "--source", help="Source name, e.g. aws.")],
-           period: Period = None, dry_run: DryRun = False, repo: Repo = Path("."),
-           config_file: ConfigFile = None) -> None:
+           period: Period = None, dry_run: DryRun = False) -> None:
     """Validate a FOCUS file and place it at periods/YYYY-MM/SOURCE.ext."""
-    call("ingest.run", locals())
 
 
-@app.command()
+@command("check.main")
 def check(base: Annotated[str | None, option(
               "--base", help="A git ref or commit: add the billing diff from it to the working "
               "tree (for a pull request, the base branch's commit).")] = None,
           fmt: Annotated[Literal["text", "markdown"], option(
               "--format", "-f", help="text, or markdown for a pull-request comment or a CI job "
-              "summary.")] = "text",
-          repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+              "summary.")] = "text") -> None:
     """Validate config, every period file and every review file; report all problems."""
-    call("check.main", locals())
 
 
-@app.command()
+@command("build.main")
 def build(period: Annotated[list[str] | None, option(
               "-p", "--period", help="Only this period's statements and journals "
-              "(repeatable); the site needs a full build.")] = None,
-          repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+              "(repeatable); the site needs a full build.")] = None) -> None:
     """Build everything: reconciliation, statements, journals, site."""
-    call("build.main", locals())
 
 
-@app.command("export-journal")
+@command("build.export_journal", name="export-journal")
 def export_journal(period: OnePeriod, fmt: Annotated[Literal["gl", "detail", "summary"], option(
                        "-f", "--format", help="gl: double entry (the default); detail: "
                        "statement lines; summary: one row per PI, project and fund/org.")] = "gl",
                    output: Annotated[Path | None, option(
                        "-o", "--output", dir_okay=False,
-                       help="Write here (default: build/journals/YYYY-MM/FORMAT.csv).")] = None,
-                   repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+                       help="Write here (default: build/journals/YYYY-MM/FORMAT.csv).")] = None
+                   ) -> None:
     """Export a period's general-ledger journal; fails unless debits equal credits."""
-    call("build.export_journal", locals())
 
 
-@app.command()
+@command("build.generate_main")
 def generate(period: OnePeriod, dry_run: Annotated[bool, option(
                  "--dry-run", help="Render into a temporary folder; write nothing.")] = False,
              send: Annotated[bool, option("--send", help="Then email each PI their "
                                           "statements, once (as `send -p`).")] = False,
-             allow_pending: AllowPending = False, repo: Repo = Path("."),
-             config_file: ConfigFile = None) -> None:
+             allow_pending: AllowPending = False) -> None:
     """Statements for one period (Markdown, PDF, CSV per PI and project); --send emails them."""
-    call("build.generate_main", locals())
 
 
-@app.command()
+@command("build.serve")
 def serve(dev_addr: Annotated[str | None, option(
-              "-a", "--dev-addr", help="IP:PORT (default 127.0.0.1:8000).")] = None,
-          repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+              "-a", "--dev-addr", help="IP:PORT (default 127.0.0.1:8000).")] = None) -> None:
     """Preview the site locally: build everything, then run `mkdocs serve` on it."""
-    call("build.serve", locals())
 
 
-@review_app.command("list")
+@command("review.list_main", review_app, "list")
 def review_list(period: Period = None, flag: Flag = None, fmt: Format = "table",
                 status: Annotated[Literal["pending", "approved", "rejected", "all"], option(
-                    "--status", help="Which charges (default: pending).")] = "pending",
-                repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+                    "--status", help="Which charges (default: pending).")] = "pending") -> None:
     """List charges with their charge IDs, amounts, flags and state."""
-    call("review.list_main", locals())
 
 
-def decision(action: str, doc: str) -> None:
-    def command(reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
-                department: Department = None, period: Period = None, repo: Repo = Path("."),
-                config_file: ConfigFile = None) -> None:
-        call("review.decide_main", {**locals(), "action": action})
-
-    command.__doc__ = doc
-    review_app.command(action)(command)
+def decision(reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
+             department: Department = None, period: Period = None) -> None:
+    """The options of approve and reject."""
 
 
-decision("approve", "Approve flagged charges so they are billed.")
-decision("reject", "Reject charges so they are never billed.")
+command("review.decide_main", review_app, "approve", action="approve",
+        doc="Approve flagged charges so they are billed.")(decision)
+command("review.decide_main", review_app, "reject", action="reject",
+        doc="Reject charges so they are never billed.")(decision)
 
 
-@review_app.command("reassign")
+@command("review.decide_main", review_app, "reassign", action="reassign")
 def review_reassign(
     reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
     pi_email: Annotated[str | None, option("--pi", help="New PI email.")] = None,
     project_id: Annotated[str | None, option("--project", help="New project.")] = None,
     fund_org: Annotated[str | None, option("--fund-org", help="New fund/org.")] = None,
-    department: Department = None, period: Period = None, repo: Repo = Path("."),
-    config_file: ConfigFile = None,
+    department: Department = None, period: Period = None,
 ) -> None:
     """Bill charges to another PI, project or fund/org."""
-    assign = {"pi_email": pi_email, "project_id": project_id, "fund_org": fund_org}
-    call("review.decide_main", {**locals(), "action": "reassign",
-                                "assign": {k: v for k, v in assign.items() if v}})
 
 
-@app.command()
+@command("correct.main")
 def correct(charge_id: Annotated[str, typer.Argument(help="The charge to correct (its ID or "
                                                      "its first 6+ characters).",
                                                      show_default=False)],
@@ -195,27 +202,23 @@ def correct(charge_id: Annotated[str, typer.Argument(help="The charge to correct
                                           "a credit.")],
             reason: Reason, period: Annotated[str | None, option(
                 "-p", "--period", help="The open period to bill it in (default: the next open "
-                "one).")] = None,
-            by: By = None, repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+                "one).")] = None, by: By = None) -> None:
     """Correct a charge of a closed or finalized period with a row in a later open period."""
-    call("correct.main", locals())
 
 
-@app.command()
+@command("init.main", repo=False, config=False)
 def init(directory: Annotated[Path, typer.Argument(
         help="A new folder for the billing repository.", show_default=False)]) -> None:
     """Start a new billing repository: config template, docs, workflows, a first commit."""
-    call("init.main", locals())
 
 
-@app.command()
+@command("show.show")
 def show(pi_email: Annotated[str, typer.Argument(help="The PI's email.", show_default=False)],
-         period: Period = None, repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+         period: Period = None) -> None:
     """A PI's costs per period and project, with discount and subsidy, and emails sent."""
-    call("show.show", locals())
 
 
-@app.command()
+@command("charges.main")
 def charges(
     charge_id: Annotated[Text, typer.Argument(help="Show this charge whole: its ID or its "
                                               "first 6+ characters.")] = None,
@@ -228,20 +231,18 @@ def charges(
                                             "exactly as in Tags (repeatable).")] = None,
     flag: Flag = None, state: Annotated[Literal["billed", "pending", "rejected"] | None, option(
         "--state", help="billed, pending (review) or rejected.")] = None,
-    fmt: Format = "table", repo: Repo = Path("."), config_file: ConfigFile = None,
+    fmt: Format = "table",
 ) -> None:
     """Find charges (by PI, project, fund/org, service, source, tag, flag, state, period)
     with their IDs, state, amounts and raw tags; or show one charge whole."""
-    call("charges.main", locals())
 
 
-@periods_app.command("list")
-def periods_list(repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+@command("periods.list_periods", periods_app, "list")
+def periods_list() -> None:
     """Every period with its status and totals."""
-    call("periods.list_periods", locals())
 
 
-@app.command()
+@command("send.main")
 def send(period: OnePeriod, dry_run: Annotated[bool, option(
              "--dry-run", help="Write the messages to build/emails/YYYY-MM/*.eml; send "
              "nothing.")] = False,
@@ -251,49 +252,45 @@ def send(period: OnePeriod, dry_run: Annotated[bool, option(
              "--resend", help="Also send statements that changed since they were sent, and "
              "unconfirmed messages; with --only, send those PIs again even if unchanged.")
          ] = False,
-         allow_pending: AllowPending = False, repo: Repo = Path("."),
-         config_file: ConfigFile = None) -> None:
+         allow_pending: AllowPending = False) -> None:
     """Email each PI their statements for a period, once (see periods/YYYY-MM/deliveries.yaml)."""
-    call("send.main", locals())
 
 
-def lifecycle(act: str, doc: str) -> None:
-    def command(period: PeriodArg, by: By = None, repo: Repo = Path("."),
-                config_file: ConfigFile = None) -> None:
-        call("periods.main", {**locals(), "act": act})
-
-    command.__doc__ = doc
-    periods_app.command(act)(command)
-
-
-lifecycle("close", "Close a period: no new data (ingest refuses it); reviews may still be "
-          "decided.")
-lifecycle("finalize", "Finalize a closed period: record the SHA-256 of its input and review "
-          "files.")
+@command("links.main")
+def links(period: Period = None, pi: Annotated[str | None, option("--pi", help="Only this PI.")]
+          = None, staff: Annotated[bool, option("--staff", help="The staff's link and each "
+                                                "department's, not the PIs'.")] = False,
+          fmt: Annotated[Literal["csv", "json"], option("-f", "--format", help="csv (the "
+                                                        "default) or json.")] = "csv") -> None:
+    """Each PI's personal link to their pages on the site (as emailed by `send`)."""
 
 
-@periods_app.command("reopen")
-def periods_reopen(period: PeriodArg,
-                   reason: Annotated[str, option("--reason", help="Why it is reopened "
-                                                 "(required).")],
-                   by: By = None, repo: Repo = Path("."), config_file: ConfigFile = None) -> None:
+def lifecycle(period: PeriodArg, by: By = None) -> None:
+    """The options of close and finalize."""
+
+
+command("periods.main", periods_app, "close", act="close", doc="Close a period: no new data "
+        "(ingest refuses it); reviews may still be decided.")(lifecycle)
+command("periods.main", periods_app, "finalize", act="finalize", doc="Finalize a closed "
+        "period: record the SHA-256 of its input and review files.")(lifecycle)
+
+
+@command("periods.main", periods_app, "reopen", act="reopen")
+def periods_reopen(period: PeriodArg, reason: Annotated[str, option(
+                       "--reason", help="Why it is reopened (required).")], by: By = None) -> None:
     """Reopen a closed period, recording why. A finalized period is never reopened."""
-    call("periods.main", {**locals(), "act": "reopen"})
 
 
-def converter(kind: str, doc: str) -> None:
-    def command(file: Annotated[Path, typer.Argument(help="The usage export to convert.")],
-                period: OnePeriod, output: Annotated[Path | None, option(
-                    "-o", "--output", help="Write here instead of periods/.")] = None,
-                skip_bad: Annotated[bool, option("--skip-bad", help="Convert the good lines "
-                                                 "and report the bad ones.")] = False,
-                repo: Repo = Path(".")) -> None:
-        call("convert.convert", {**locals(), "kind": kind})
-
-    command.__doc__ = doc
-    convert_app.command(kind)(command)
+def converter(file: Annotated[Path, typer.Argument(help="The usage export to convert.")],
+              period: OnePeriod, output: Annotated[Path | None, option(
+                  "-o", "--output", help="Write here instead of periods/.")] = None,
+              skip_bad: Annotated[bool, option("--skip-bad", help="Convert the good lines and "
+                                               "report the bad ones.")] = False) -> None:
+    """The options of the converters."""
 
 
-converter("slurm", "Slurm `sacct --parsable2 --allocations` output → FOCUS, priced by "
-          "data/rates/slurm.yaml.")
-converter("storage", "A storage usage report (CSV) → FOCUS, priced by data/rates/storage.yaml.")
+command("convert.convert", convert_app, "slurm", config=False, kind="slurm",
+        doc="Slurm `sacct --parsable2 --allocations` output → FOCUS, priced by "
+        "data/rates/slurm.yaml.")(converter)
+command("convert.convert", convert_app, "storage", config=False, kind="storage",
+        doc="A storage usage report (CSV) → FOCUS, priced by data/rates/storage.yaml.")(converter)

@@ -236,6 +236,8 @@ def test_serve_builds_then_runs_mkdocs_serve(repo, monkeypatch):
     from generator.render import site
 
     site_files(repo)
+    with (repo / "data" / "config.yaml").open("a") as config:
+        config.write("site: {access: open}\n")  # the open site's page names
     calls = []
     monkeypatch.setattr(site, "serve", lambda cfg, addr: calls.append((cfg.root, addr)))
     served = run("serve", "--repo", repo, "-a", "127.0.0.1:8123")

@@ -8,7 +8,7 @@ import pytest
 from conftest import CONFIG
 
 from generator.common.errors import DataError
-from generator.read.config import load_config
+from generator.read.config import Site, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,3 +120,29 @@ def test_a_key_given_twice_is_refused_not_last_wins(make_repo, name):
     assert problem.where == f"data/{name}.yaml:{line}"
     assert "appears twice in one mapping (first on line" in problem.message
     assert problem.message.endswith("keep one")
+
+
+def test_the_site_section(make_repo) -> None:
+    config = CONFIG + """\
+site:
+  access: public
+  secret_env: "my secret value"
+  staff: Billing@Test.edu
+  department_heads: {Physcs: head@test.edu, Maths: [a@test.edu]}
+  secret: abc
+"""
+    people = "ada@test.edu: {name: Ada, department: Physics}\n"
+    assert problems(make_repo, config, people=people) == [
+        "site.secret: unknown key 'secret'; did you mean 'secret_env'? (known: access, "
+        "secret_env, staff, department_heads)",
+        "site.access: 'public'; use one of open, links, sso",
+        "site.secret_env: 'my secret value' is not the name of an environment variable (the "
+        "secret itself never goes here)",
+        "site.department_heads.Physcs: no one in data/people.yaml has this department; did "
+        "you mean 'Physics'?",
+        "site.department_heads.Maths: no one in data/people.yaml has this department",
+    ]
+    cfg = load_config(make_repo(config=CONFIG + "site: {staff: Billing@Test.edu}\n"))
+    assert cfg.site == Site(access="links", secret_env="CHARGEBACK_SITE_SECRET",
+                            staff=("billing@test.edu",))
+    assert load_config(ROOT).site.department_heads["Physics"] == ("physics-chair@northfield.edu",)

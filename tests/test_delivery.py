@@ -148,7 +148,8 @@ def email_config(port: int | None, **smtp: Any) -> str:
     if port is not None:
         section["smtp"] = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 5,
                            **smtp}
-    return CONFIG + yaml.safe_dump({"email": section})
+    # The open site: the link is the PI's public page (links mode: test_site_access.py).
+    return CONFIG + yaml.safe_dump({"email": section, "site": {"access": "open"}})
 
 
 @pytest.fixture(scope="module")

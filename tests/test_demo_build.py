@@ -56,10 +56,16 @@ def demo_commit(root: Path) -> Path:
     return root
 
 
+# The demo site is private (site.access: links): a fixed secret gives fixed private paths.
+SECRET = "golden-demo-secret-not-for-real-use-0123456789"
+
+
 @pytest.fixture(scope="module")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     root = demo_commit(tmp_path_factory.mktemp("demo-build"))
-    return root, build(load_config(root))
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CHARGEBACK_SITE_SECRET", SECRET)
+        return root, build(load_config(root))
 
 
 def outputs(root: Path) -> dict[str, bytes]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,11 +18,23 @@ from xml.etree.ElementTree import Element
 import pytest
 import tinyhtml5
 import yaml
-from conftest import CONFIG, HEADER, ROOT, money, row, site_files, tags
+from conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CONFIG,
+    HEADER,
+    ROOT,
+    http_server,
+    money,
+    needs_chromium,
+    row,
+    site_files,
+    tags,
+)
 
 from generator.commands import build
 from generator.common.errors import DataError
-from generator.read.config import SCHEMA, load_config
+from generator.read.config import SCHEMA, Site, load_config
 from generator.render import naming, site, statements
 from generator.warehouse import load as loader
 
@@ -33,11 +45,12 @@ IMG_EMAIL = "<img src=x onerror=alert(1)>@test.edu"
 # people.yaml reaches every page that names the PI.
 IMG_PI = "img@test.edu"
 PERIODS = ("2026-08", "2026-09", "2026-10")
+OPEN = CONFIG + "site: {access: open}\n"  # these tests are of the open site
 
 
 def write_repo(root: Path) -> Path:
     files = {
-        "data/config.yaml": CONFIG,
+        "data/config.yaml": OPEN,
         "data/people.yaml": "ada@test.edu: {name: Ada Lovelace, department: Mathematics}\n"
                             f"{IMG_PI}: {{name: '{IMG_EMAIL}'}}\n",
         "data/projects.yaml": "p1: {name: Analytical engines}\n",
@@ -187,7 +200,7 @@ def test_strict_mkdocs_reports_a_broken_hand_written_link(tmp_path: Path):
 
 
 def test_empty_repo_says_there_is_no_data_yet(make_repo):
-    root = make_repo()
+    root = make_repo(config=OPEN)
     site_files(root)
     build.build(load_config(root))
     home = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
@@ -285,7 +298,7 @@ def test_project_page_adds_corrections_into_their_service_as_the_statement_does(
     # The demo corrects an S3 charge of genomics-pipeline in October: a statement line of its
     # own in the warehouse, one "Amazon Simple Storage Service" row on the statement and on
     # the project page (it was two rows with the same name there).
-    wh = loader.load(load_config(demo_repo))
+    wh = loader.load(replace(load_config(demo_repo), site=Site(access="open")))
     corrected = wh.con.execute(
         "SELECT service, charged FROM statement_lines WHERE correction AND period = '2026-10' "
         "AND project_id = 'genomics-pipeline'").fetchall()
@@ -404,37 +417,14 @@ def test_every_config_key_is_documented():
 
 # --- in a browser ----------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
 @pytest.fixture
 def served(built: Built) -> Iterator[str]:
     """The built site on a local HTTP server: its base URL."""
-    import functools
-    import http.server
-    import threading
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(built.root / "build" / "site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with http_server(built.root / "build" / "site") as url:
+        yield url
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Debian's chromium at /usr/bin/chromium "
-                    "(apt-get install -y chromium; .ci/run installs it)")
+@needs_chromium
 def test_in_a_browser(built: Built, served: str, tmp_path: Path):
     """Home, a period, a PI and a project page; a PDF download; dark mode; search. No console
     errors, nothing fetched from another host. Screenshots go to build/screenshots/."""

@@ -54,7 +54,9 @@ def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
     if periods:
         result.notes.append("site skipped: a full `openchargeback build` writes the site")
     elif site.has_site(cfg):
-        result.written += site.write_site(wh, statements)
+        written, notes = site.write_site(wh, statements)
+        result.written += written
+        result.notes += notes
     else:
         result.notes.append("site skipped: no mkdocs.yml in the repo")
     return result

@@ -202,7 +202,11 @@ def list_main(cfg: Config, period: str | None, flag: str | None, status: str,
 
 def decide_main(cfg: Config, action: str, reason: str, ids: list[str] | None, by: str | None,
                 all_pending: bool, department: str | None, period: str | None,
-                assign: dict[str, str] | None = None) -> Output:
+                pi_email: str | None = None, project_id: str | None = None,
+                fund_org: str | None = None) -> Output:
+    """``review approve|reject|reassign``: the decision recorded, and where."""
+    given = {"pi_email": pi_email, "project_id": project_id, "fund_org": fund_org}
+    assign = {k: v for k, v in given.items() if v} or None
     written = decide(cfg, action, ids or [], all_pending, period, reason,
                      by or user_name(cfg.root), assign, department)
     return describe(action, written)

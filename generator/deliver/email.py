@@ -57,8 +57,8 @@ from generator.read.config import SENDER_HINT, Config, Email
 from generator.read.deliveries import Delivery, latest, read_log
 from generator.read.layout import delivery_log
 from generator.render.filters import environment, template_dirs, template_problem
-from generator.render.naming import attachment_name, eml_name, page_url, pi_page
-from generator.render.site import pi_pages
+from generator.render.naming import attachment_name, eml_name, page_url
+from generator.render.site import pi_links
 from generator.render.statements import Statement
 from generator.warehouse.load import Warehouse
 
@@ -379,12 +379,12 @@ def prepare(wh: Warehouse, s: Email, period: str, statements: Sequence[Statement
 
     compiled = templates(cfg, s)
     pending = {r["pi_email"]: r for r in wh.query("pi_pending", pi_email=None, period=period)}
-    pages = pi_pages(wh) if s.site_url else {}
+    pages = pi_links(wh) if s.site_url else {}  # the PI's private link in links and sso
     now = datetime.now(UTC)
     for mail in report.due:
         attach(mail)
         if not mail.bad_address:
-            url = page_url(s.site_url, pi_page(pages[mail.pi_email])) if s.site_url else None
+            url = page_url(s.site_url, pages[mail.pi_email]) if s.site_url else None
             mail.message = render(cfg, s, compiled, period, mail,
                                   pending.get(mail.pi_email), url, now)
     return report

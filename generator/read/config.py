@@ -10,6 +10,7 @@ broken journal. What the stages use is the checked result (``Config``), never th
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from generator.common.addresses import is_plain_address
 from generator.common.errors import DataError, Problem
 from generator.common.files import shown
 from generator.common.money import Currency
@@ -69,6 +71,12 @@ SCHEMA: dict[str, Any] = {
         "bcc": STR_OR_LIST,
         "subject": str,
         "site_url": str,
+    },
+    "site": {
+        "access": str,
+        "secret_env": str,
+        "staff": STR_OR_LIST,
+        "department_heads": {"*": STR_OR_LIST},
     },
 }
 
@@ -137,6 +145,19 @@ class Email:
         return parseaddr(self.sender)[1]
 
 
+ACCESS_MODES = ("open", "links", "sso")
+
+
+@dataclass(frozen=True)
+class Site:
+    """Who may see which billing pages of the site (docs/admin/site-access.md)."""
+
+    access: str = "links"  # open | links | sso
+    secret_env: str = "CHARGEBACK_SITE_SECRET"  # the environment variable with the secret
+    staff: tuple[str, ...] = ()  # emails, lower case
+    department_heads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Config:
     root: Path
@@ -153,6 +174,7 @@ class Config:
     projects: dict[str, Project] = field(default_factory=dict)
     journal: Journal = Journal()
     email: Email = Email(sender="")
+    site: Site = Site()
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -250,6 +272,7 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
     email = _email(raw.get("email"), organization, root, where, problems)
     people = load_people(root, problems)
     projects = load_projects(root, problems)
+    site = _site(raw.get("site"), people, where, problems)
     if problems:
         raise DataError(problems)
     return Config(
@@ -267,7 +290,45 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         projects=projects,
         journal=journal_section,
         email=email,
+        site=site,
         raw=raw,
+    )
+
+
+def _site(raw: Any, people: dict[str, Person], where: str, problems: list[Problem]) -> Site:
+    """The ``site`` section: the access mode, its secret's variable, staff and heads (of
+    departments that ``people.yaml`` names, once it names any)."""
+    raw = raw if isinstance(raw, dict) else {}
+    site = Site()
+    access = raw.get("access", site.access)
+    if access not in ACCESS_MODES:
+        problems.append(Problem(where, f"site.access: {access!r}; use one of "
+                                f"{', '.join(ACCESS_MODES)}"))
+    secret_env = str(raw.get("secret_env") or site.secret_env)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", secret_env):
+        problems.append(Problem(where, f"site.secret_env: {secret_env!r} is not the name "
+                                "of an environment variable (the secret itself never goes here)"))
+    departments = {p.department for p in people.values() if p.department}
+    heads = raw.get("department_heads") or {}
+    for name in heads if isinstance(heads, dict) and departments else ():
+        if name not in departments:
+            close = difflib.get_close_matches(str(name), sorted(departments), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(Problem(where, f"site.department_heads.{name}: no one in "
+                                    f"data/people.yaml has this department{hint}"))
+    for key, emails in [("staff", raw.get("staff")),
+                        *((f"department_heads.{k}", v) for k, v in
+                          (heads.items() if isinstance(heads, dict) else ()))]:
+        for email in as_tuple(emails):
+            if not is_plain_address(str(email)):
+                problems.append(Problem(where, f"site.{key}: {email!r} is not a plain email "
+                                        "address (like ada@example.edu)"))
+    return Site(
+        access=str(access),
+        secret_env=secret_env,
+        staff=tuple(str(e).lower() for e in as_tuple(raw.get("staff"))),
+        department_heads={str(k): tuple(str(e).lower() for e in as_tuple(v))
+                          for k, v in (heads.items() if isinstance(heads, dict) else ())},
     )
 
 

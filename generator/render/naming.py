@@ -8,7 +8,7 @@ of the ID's SHA-256.
 - statements: ``build/statements/YYYY-MM/<pi>/<project>.{md,pdf,csv}``, numbered
   ``YYYY-MM-<8 hex>``;
 - site pages: ``docs/billing/pis/<pi>.md``, ``docs/billing/projects/<project>.md``, published
-  at ``billing/pis/<pi>/``;
+  at ``billing/pis/<pi>/`` (site.access: open; the private folders are ``render.access``'s);
 - email: ``build/emails/YYYY-MM/<pi>.eml``, attachments ``statement-YYYY-MM-<project>.pdf``.
 """
 
@@ -84,8 +84,12 @@ def project_page(name: str) -> str:
 
 
 def page_url(site_url: str, page: str) -> str:
-    """Where the site publishes a billing page (``pis/x.md`` → ``.../billing/pis/x/``)."""
-    return f"{site_url.rstrip('/')}/billing/{page.removesuffix('.md')}/"
+    """Where the site publishes a billing page (``pis/x.md`` → ``.../billing/pis/x/``,
+    ``p/<token>/index.md`` → ``.../billing/p/<token>/``)."""
+    path = page.removesuffix(".md")
+    if path == "index" or path.endswith("/index"):
+        path = path.removesuffix("index")
+    return f"{site_url.rstrip('/')}/billing/{path.rstrip('/')}/"
 
 
 def eml_name(pi_email: str) -> str:

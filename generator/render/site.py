@@ -6,22 +6,31 @@ includes, an index and a page per period, per PI and per project, and the statem
 CSV files to download. ``run_mkdocs`` then builds the whole ``docs/`` into ``build/site/`` with
 MkDocs Material. Both write into a staging folder and swap it in only when it is complete.
 
-Per-PI and per-project pages stay out of the navigation (``not_in_nav`` in ``mkdocs.yml``)
-and the search index (``search: exclude``): the index pages reach them, and MkDocs stays
-fast with thousands of them. Their statement tables are generated HTML that Markdown passes
-through (``markdown_raw``). Every value printed by a page template is escaped for Markdown
-and HTML (``template_filters.markdown_value`` as the environment's ``finalize``).
+Where each page goes, and who can reach it, follows ``site.access`` (``render.access``): on
+an open site as listed above; in ``links`` and ``sso`` every page that names a PI is in the
+folder of an audience (a PI, a department, the staff), and the site plugin
+(``render.mkdocs_plugin``) keeps those out of the navigation, the sitemap and the public
+search index.
+
+Per-PI and per-project pages stay out of the navigation (``not_in_nav`` in ``mkdocs.yml``),
+and everyone's project pages out of the search index (``search: exclude``): the index pages
+reach them, and MkDocs stays fast with thousands of them. Their statement tables are
+generated HTML that Markdown passes through (``markdown_raw``). Every value printed by a page
+template is escaped for Markdown and HTML (``template_filters.markdown_value`` as the
+environment's ``finalize``).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -36,8 +45,9 @@ from generator.common.sql import Scripts
 from generator.read.config import Config
 from generator.read.deliveries import latest, read_log
 from generator.render import charts
+from generator.render.access import Access, Area, pi_key, plan, require, write_maps
 from generator.render.filters import environment, markdown_value, template_dirs
-from generator.render.naming import page_names, pi_page, project_page
+from generator.render.naming import digest, page_names, pi_page, project_page
 from generator.render.statements import Statement
 from generator.warehouse.load import Warehouse
 
@@ -45,6 +55,7 @@ SQL = Scripts.beside(__file__)
 CHART_PERIODS = 12
 LARGEST_PROJECTS = 10
 AMOUNTS = ("list_cost", "discount", "subsidy", "charged")
+PLUGIN_MARK = '<meta name="robots" content="noindex'  # the site plugin ran
 
 
 @dataclass
@@ -92,7 +103,7 @@ class HomeContext(TypedDict):
     sources: list[dict[str, Any]]
     chart: charts.Chart | None
     pending: Totals
-    base: str
+    links: dict[str, str]  # period, periods, pis, projects: relative to the page
 
 
 class PeriodContext(TypedDict):
@@ -110,28 +121,52 @@ class PeriodContext(TypedDict):
 
 class PiContext(TypedDict):
     pi: dict[str, Any]
+    back: dict[str, str] | None  # text, page: the index the page belongs to
     projects: list[dict[str, Any]]
     statements: list[dict[str, Any]]
     chart: charts.Chart
+    details: list[dict[str, Any]]  # private: each project's statements (anchor, project,
+    #                                statements), shown on the PI's page
 
 
 class ProjectContext(TypedDict):
     project: dict[str, Any]
+    back: dict[str, str]
     periods: list[dict[str, Any]]
 
 
-def write_site(wh: Warehouse, statements: Iterable[Statement] = ()) -> list[Path]:
-    """Generate the billing pages into ``docs/billing/``, then build ``build/site/``."""
-    docs = write_pages(wh, statements)
-    return [docs, run_mkdocs(wh.cfg)]
+def write_site(wh: Warehouse, statements: Iterable[Statement] = ()
+               ) -> tuple[list[Path], list[str]]:
+    """Generate the billing pages into ``docs/billing/``, then build ``build/site/`` (and,
+    with ``site.access: sso``, the web server's access maps in ``build/site-access/``).
+    Returns what was written, and notes for the admin."""
+    access = plan_access(wh)
+    notes = []
+    if access.missing_secret:
+        notes.append(f"site: ${access.missing_secret} is not set, so the private billing pages "
+                     "(site.access: links) were left out; see docs/admin/site-access.md")
+    written = [write_pages(wh, statements, access), run_mkdocs(wh.cfg)]
+    maps_dir = wh.cfg.build_dir / "site-access"
+    shutil.rmtree(maps_dir, ignore_errors=True)  # none left from another mode
+    if access.mode == "sso":
+        maps, said = write_maps(wh.cfg, access, maps_dir)
+        written += maps
+        notes += said
+    return written, notes
 
 
-def write_pages(wh: Warehouse, statements: Iterable[Statement] = ()) -> Path:
+def plan_access(wh: Warehouse) -> Access:
+    """Each audience's folder, for the PIs of every statement."""
+    return plan(wh.cfg, (r["pi_email"] for r in SQL.query(wh.con, "site_project_periods")))
+
+
+def write_pages(wh: Warehouse, statements: Iterable[Statement] = (),
+                access: Access | None = None) -> Path:
     """The billing pages into ``docs/billing/``, swapped in whole."""
     final = docs_dir(wh.cfg) / "billing"
     staged = staging_dir(final)
     try:
-        generate_pages(wh, staged, statements)
+        generate_pages(wh, staged, statements, access)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
@@ -156,10 +191,10 @@ def mkdocs_file(cfg: Config) -> Path:
     return path
 
 
-def generate_pages(wh: Warehouse, out: Path,
-                   statements: Iterable[Statement] = ()) -> int:
+def generate_pages(wh: Warehouse, out: Path, statements: Iterable[Statement] = (),
+                   access: Access | None = None) -> int:
     """Write every billing page under ``out``; returns the number of pages."""
-    pages = SitePages(wh, out, statements).render()
+    pages = SitePages(wh, out, statements, access or plan_access(wh)).render()
     for name, text in pages.items():
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,15 +202,31 @@ def generate_pages(wh: Warehouse, out: Path,
     return len(pages)
 
 
+def with_meta(text: str, meta: dict[str, Any]) -> str:
+    """A page with ``meta`` added to its front matter (JSON, which YAML reads as it is)."""
+    if not meta:
+        return text
+    lines = "".join(f"{key}: {json.dumps(value)}\n" for key, value in meta.items())
+    if text.startswith("---\n"):
+        return "---\n" + lines + text[4:]
+    return f"---\n{lines}---\n{text}"
+
+
 class SitePages:
     """The warehouse's numbers, queried once, rendered into every page.
 
-    Page paths and the links in ``pi_ref``/``project_ref``/downloads are relative to
-    ``docs/billing/``; a template prefixes ``../`` where it sits one folder down.
+    Where each page is depends on the access mode (``access``): in ``open`` as always
+    (``periods/``, ``pis/<pi>.md``, ``projects/<project>.md``, ``statements/``); otherwise the
+    staff's pages in the staff folder, each PI's page (``index.md``, with each of their
+    projects' statements) and statement files in the PI's folder, a page per department in
+    its folder, and a public home snippet that shows nothing of anyone's. Paths are relative to
+    ``docs/billing/``; every link a template gets is relative to the page it is on.
     """
 
-    def __init__(self, wh: Warehouse, out: Path, statements: Iterable[Statement]) -> None:
+    def __init__(self, wh: Warehouse, out: Path, statements: Iterable[Statement],
+                 access: Access) -> None:
         self.cfg = cfg = wh.cfg
+        self.access = access
         # Every printed value is escaped for Markdown and HTML unless a filter made it markup.
         self.env = environment(template_dirs(cfg), cfg.currency, finalize=markdown_value)
         self.periods = wh.periods
@@ -200,7 +251,8 @@ class SitePages:
         for r in SQL.query(wh.con, "site_period_services"):
             self.services[r["period"]].append({**r, "name": cfg.source(r["source"]).name})
 
-        downloads = copy_downloads(out, statements, self.pi_names, self.project_names)
+        downloads = (copy_downloads(out, statements, self.download_name)
+                     if self.shows_billing else {})
         self.statements: dict[tuple[str, str | None, str | None], Shown] = {}
         # The statements' own table by service.
         for r in SQL.query(wh.con, "statement_services", periods=wh.periods):
@@ -214,8 +266,23 @@ class SitePages:
         for r in self.per_statement:
             self.statements[(r["period"], r["pi_email"], r["project_id"])].fund_org = r["fund_org"]
 
+    @property
+    def shows_billing(self) -> bool:
+        """Whether any page shows billing data: not in ``links`` without the secret."""
+        return not self.access.private or self.access.staff is not None
+
     def render(self) -> dict[str, str]:
-        pages = {"home.md": self.home()}
+        if not self.access.private:
+            pages = {"home.md": self.home("../index.md")}
+        else:
+            pages = {"home.md": self.template("home_private").render(
+                latest=self.latest, mode=self.access.mode,
+                staff=self.rel("../index.md", self.staff_dir + "index.md"))}
+            if self.access.staff is None:
+                return pages
+            here = self.staff_dir + "index.md"
+            pages[here] = self.private_page(here, self.home(here, "staff"))
+            pages.update(self.department_pages())
         pages.update(self.period_pages())
         pages.update(self.pi_pages())
         pages.update(self.project_pages())
@@ -224,29 +291,97 @@ class SitePages:
     def template(self, name: str) -> jinja2.Template:
         return self.env.get_template(f"site/{name}.md.j2")
 
-    def pi_ref(self, email: str | None) -> dict[str, Any]:
+    # --- where pages are (relative to docs/billing/) ----------------------------------------
+
+    @property
+    def staff_dir(self) -> str:
+        """Where the pages about everyone are: the top in ``open``, else the staff folder."""
+        return self.access.staff.folder if self.access.staff else ""
+
+    def group(self, email: str | None) -> str | None:
+        """A PI as their pages group them: one folder per lower-case email when private."""
+        return pi_key(email) if self.access.private else email
+
+    def pi_home(self, email: str | None) -> str:
+        if self.access.private:
+            return self.access.pi(email).folder + "index.md"
+        return pi_page(self.pi_names[email])
+
+    def project_home(self, project_id: str | None) -> str:
+        return self.staff_dir + project_page(self.project_names[project_id])
+
+    def download_name(self, period: str, email: str | None, project_id: str | None) -> str:
+        """A statement's files, without the suffix: in the PI's folder when private."""
+        if self.access.private:
+            return (f"{self.access.pi(email).folder}statements/{period}/"
+                    f"{self.project_names[project_id]}")
+        return f"statements/{period}/{self.pi_names[email]}/{self.project_names[project_id]}"
+
+    @staticmethod
+    def rel(here: str, there: str) -> str:
+        """``there`` as a link from the page ``here``."""
+        return posixpath.relpath(f"billing/{there}", posixpath.dirname(f"billing/{here}"))
+
+    def private_page(self, here: str, text: str, searched: bool = True) -> str:
+        """A page of a private folder, marked for the site's MkDocs plugin: the folder it is in
+        (out of the sitemap and the public search index) and the folders its search covers."""
+        if not self.access.private:
+            return text if searched else with_meta(text, {"search": {"exclude": True}})
+        area = next(a for a in self.areas() if here.startswith(a.folder))
+        meta: dict[str, Any] = {"openchargeback": {"private": f"billing/{area.folder}",
+                                                   "sees": self.sees(area)}}
+        if not searched:
+            meta["search"] = {"exclude": True}
+        return with_meta(text, meta)
+
+    def areas(self) -> list[Area]:
+        assert self.access.staff is not None
+        return [self.access.staff, *self.access.pis.values(),
+                *self.access.departments.values()]
+
+    def sees(self, area: Area) -> list[str]:
+        """The folders (from the site's root) whose pages the area's search finds: the staff's
+        its own (the PIs index finds a PI; every PI's pages again would double the site)."""
+        if area.kind == "department":
+            return [f"billing/{area.folder}", *(f"billing/{self.access.pis[k].folder}"
+                                                for k in self.access.members[area.key])]
+        return [f"billing/{area.folder}"]
+
+    # --- what the templates get -------------------------------------------------------------
+
+    def pi_ref(self, email: str | None, here: str) -> dict[str, Any]:
         person = self.cfg.people.get((email or "").lower())
         return {"email": email, "name": self.cfg.person_name(email),
                 "department": person.department if person else None,
-                "page": pi_page(self.pi_names[email])}
+                "page": self.rel(here, self.pi_home(email))}
 
-    def emailed(self, period: str, pis: set[str | None]) -> list[dict[str, Any]]:
+    def project_ref(self, project_id: str | None, here: str) -> dict[str, Any]:
+        project = self.cfg.projects.get(project_id or "")
+        return {"id": project_id, "name": project.name if project else None,
+                "page": self.rel(here, self.project_home(project_id))}
+
+    def shown(self, stmt: Shown, here: str) -> dict[str, Any]:
+        """A statement, and its downloads as links from ``here``."""
+        return {"statement": stmt,
+                "pdf": self.rel(here, stmt.pdf) if stmt.pdf else None,
+                "csv": self.rel(here, stmt.csv) if stmt.csv else None}
+
+    def emailed(self, period: str, pis: set[str | None], here: str) -> list[dict[str, Any]]:
         """Who was emailed the period's statements, and when: each billed PI's latest entry
         in periods/YYYY-MM/deliveries.yaml (written by ``send``)."""
         sent = latest(read_log(self.cfg, period))
         rows = []
         for email in sorted(pis, key=lambda e: self.cfg.person_name(e).lower()):
             entry = sent.get((email or "").lower())
-            rows.append({"pi": self.pi_ref(email), "status": entry.status if entry else None,
+            rows.append({"pi": self.pi_ref(email, here),
+                         "status": entry.status if entry else None,
                          "sent_at": entry.sent_at if entry else None})
         return rows
 
-    def project_ref(self, project_id: str | None) -> dict[str, Any]:
-        project = self.cfg.projects.get(project_id or "")
-        return {"id": project_id, "name": project.name if project else None,
-                "page": project_page(self.project_names[project_id])}
+    # --- the pages --------------------------------------------------------------------------
 
-    def home(self) -> str:
+    def home(self, here: str, template: str = "home") -> str:
+        """The latest period at a glance: the home page's (``open``), the staff's overview."""
         latest = self.latest
         chart = None
         if latest:
@@ -260,15 +395,18 @@ class SitePages:
         rec = self.reconciliation.get(latest or "", {})
         pending = Totals(charged=rec.get("pending") or Decimal(0),
                          charges=rec.get("pending_rows") or 0)
+        top = self.staff_dir
         context: HomeContext = {
             "latest": latest,
             "totals": self.by_period[latest] if latest else Totals(),
             "sources": self.sources[latest] if latest else [],
             "chart": chart,
             "pending": pending,
-            "base": "billing/",
+            "links": {name: self.rel(here, top + page) for name, page in (
+                ("period", f"periods/{latest}.md"), ("periods", "periods.md"),
+                ("pis", "pis.md"), ("projects", "projects.md"))},
         }
-        return self.template("home").render(context)
+        return self.template(template).render(context)
 
     def period_pages(self) -> dict[str, str]:
         pages: dict[str, str] = {}
@@ -278,6 +416,7 @@ class SitePages:
         index: list[dict[str, Any]] = []
         periods = self.periods
         for i, period in enumerate(periods):
+            here = f"{self.staff_dir}periods/{period}.md"
             rec = self.reconciliation.get(period) or _empty_reconciliation(period)
             rows = rows_by_period[period]
             largest = sorted(rows, key=lambda r: (-r["charged"], r["project_id"] or ""))
@@ -290,89 +429,156 @@ class SitePages:
                 "services": self.services[period],
                 "reconciliation": rec,
                 "pending": self.pending[period],
-                "largest": [{**r, "pi": self.pi_ref(r["pi_email"]),
-                             "project": self.project_ref(r["project_id"])}
+                "largest": [{**r, "pi": self.pi_ref(r["pi_email"], here),
+                             "project": self.project_ref(r["project_id"], here)}
                             for r in largest[:LARGEST_PROJECTS]],
-                "emailed": self.emailed(period, {r["pi_email"] for r in rows}),
+                "emailed": self.emailed(period, {r["pi_email"] for r in rows}, here),
             }
-            pages[f"periods/{period}.md"] = self.template("period").render(context)
+            pages[here] = self.private_page(here, self.template("period").render(context))
             index.append({"period": period, "totals": self.by_period[period],
                           "reconciliation": rec, "pis": len({r["pi_email"] for r in rows}),
                           "projects": len({r["project_id"] for r in rows})})
-        pages["periods.md"] = self.template("periods").render(periods=index[::-1])
+        here = f"{self.staff_dir}periods.md"
+        pages[here] = self.private_page(
+            here, self.template("periods").render(periods=index[::-1]))
         return pages
 
     def pi_pages(self) -> dict[str, str]:
+        """A page per PI, and the index."""
         pages: dict[str, str] = {}
         by_pi: dict[str | None, list[Shown]] = defaultdict(list)
         for stmt in self.statements.values():
-            by_pi[stmt.pi_email].append(stmt)
-        index: list[dict[str, Any]] = []
-        for email, own in by_pi.items():
-            own.sort(key=lambda s: (s.period, s.project_id or ""))
-            projects = {
-                pid: Totals.total(s.totals for s in own if s.project_id == pid)
-                for pid in sorted({s.project_id for s in own}, key=lambda p: p or "")
-            }
-            chart = charts.stacked(
-                "chart-pi", "Billed per period by project", self.recent,
-                {pid or "(no project)": [
-                    sum((s.totals.charged for s in own
-                         if s.project_id == pid and s.period == p), Decimal(0))
-                    for p in self.recent]
-                 for pid in projects},
-            )
-            pi = self.pi_ref(email)
-            context: PiContext = {
-                "pi": pi,
-                "projects": [{"project": self.project_ref(pid), "totals": t}
-                             for pid, t in projects.items()],
-                "statements": [{"statement": s, "project": self.project_ref(s.project_id)}
-                               for s in reversed(own)],
-                "chart": chart,
-            }
-            pages[pi_page(self.pi_names[email])] = self.template("pi").render(context)
-            index.append({
-                "pi": pi, "projects": len(projects), "totals": Totals.total(projects.values()),
-                "latest": sum((s.totals.charged for s in own if s.period == self.latest),
-                              Decimal(0)),
-            })
+            by_pi[self.group(stmt.pi_email)].append(stmt)
+        index = [self.pi_page(own, pages) for own in by_pi.values()]
         index.sort(key=lambda r: (r["pi"]["name"].lower(), r["pi"]["email"] or ""))
-        pages["pis.md"] = self.template("pis").render(pis=index, latest=self.latest)
+        here = f"{self.staff_dir}pis.md"
+        for r in index:
+            r["pi"]["page"] = self.rel(here, r["home"])
+        pages[here] = self.private_page(
+            here, self.template("pis").render(pis=index, latest=self.latest))
         return pages
 
+    def pi_page(self, own: list[Shown], pages: dict[str, str]) -> dict[str, Any]:
+        """One PI's page into ``pages``; their row of the index.
+
+        On an open site the PI's projects link to the projects' pages. In a private mode
+        the page is all the PI's folder has: each project's statements are on it, in a
+        section of their own (a project's page would show every PI's)."""
+        email = own[0].pi_email
+        private = self.access.private
+        own.sort(key=lambda s: (s.period, s.project_id or ""))
+        projects = {
+            pid: Totals.total(s.totals for s in own if s.project_id == pid)
+            for pid in sorted({s.project_id for s in own}, key=lambda p: p or "")
+        }
+        chart = charts.stacked(
+            "chart-pi", "Billed per period by project", self.recent,
+            {pid or "(no project)": [
+                sum((s.totals.charged for s in own
+                     if s.project_id == pid and s.period == p), Decimal(0))
+                for p in self.recent]
+             for pid in projects},
+        )
+        here = self.pi_home(email)
+        refs = {pid: self.project_ref(pid, here) for pid in projects}
+        details: list[dict[str, Any]] = []
+        if private:  # each project's section on this page
+            for n, pid in enumerate(projects, 1):
+                refs[pid]["page"] = f"#project-{n}"
+                mine = [s for s in own if s.project_id == pid]
+                details.append({
+                    "anchor": f"project-{n}",
+                    "project": {**self.project_summary(pid, mine, here), **refs[pid]},
+                    "statements": [self.shown(s, here) for s in reversed(mine)]})
+        context: PiContext = {
+            "pi": self.pi_ref(email, here),
+            "back": None if private else {"text": "All PIs",
+                                          "page": self.rel(here, "pis.md")},
+            "projects": [{"project": refs[pid], "totals": t} for pid, t in projects.items()],
+            "statements": [{**self.shown(s, here), "project": refs[s.project_id],
+                            "at": f"{refs[s.project_id]['page']}{'-' if private else '#'}"
+                                  f"{s.period}"}
+                           for s in reversed(own)],
+            "chart": chart,
+            "details": details,
+        }
+        pages[here] = self.private_page(here, self.template("pi").render(context),
+                                        searched=private)
+        return {
+            "pi": self.pi_ref(email, here), "home": here, "projects": len(projects),
+            "totals": Totals.total(projects.values()),
+            "latest": sum((s.totals.charged for s in own if s.period == self.latest),
+                          Decimal(0)),
+        }
+
     def project_pages(self) -> dict[str, str]:
+        """A page per project with every PI's statements (open, staff), and the index."""
         pages: dict[str, str] = {}
         by_project: dict[str | None, list[Shown]] = defaultdict(list)
         for stmt in self.statements.values():
             by_project[stmt.project_id].append(stmt)
         index: list[dict[str, Any]] = []
+        here = f"{self.staff_dir}projects.md"
         for pid, own in by_project.items():
-            own.sort(key=lambda s: (s.period, s.pi_email or ""))
-            by_period: dict[str, list[Shown]] = defaultdict(list)
-            for s in own:
-                by_period[s.period].append(s)
-            registry = self.cfg.projects.get(pid or "")
-            project = {
-                **self.project_ref(pid),
-                "pis": [self.pi_ref(e) for e in sorted({s.pi_email for s in own},
-                                                       key=lambda e: e or "")],
-                "fund_orgs": sorted({s.fund_org for s in own if s.fund_org}),
-                "end_date": registry.end_date if registry else None,
-                "totals": Totals.total(s.totals for s in own),
-            }
-            context: ProjectContext = {
-                "project": project,
-                "periods": [{"period": p, "statements": [
-                    {"statement": s, "pi": self.pi_ref(s.pi_email)} for s in group]}
-                    for p, group in sorted(by_period.items(), reverse=True)],
-            }
-            pages[project_page(self.project_names[pid])] = self.template("project").render(
-                context)
-            index.append({"project": project, "periods": len(by_period),
+            pages.update(self.project_page(pid, own))
+            project = self.project_summary(pid, own, here)
+            index.append({"project": project, "periods": len({s.period for s in own}),
                           "last_period": own[-1].period, "totals": project["totals"]})
         index.sort(key=lambda r: (r["project"]["id"] is None, r["project"]["id"] or ""))
-        pages["projects.md"] = self.template("projects").render(projects=index)
+        pages[here] = self.private_page(here, self.template("projects").render(projects=index))
+        return pages
+
+    def project_summary(self, pid: str | None, own: list[Shown], here: str) -> dict[str, Any]:
+        registry = self.cfg.projects.get(pid or "")
+        return {
+            **self.project_ref(pid, here),
+            "pis": [self.pi_ref(e, here) for e in sorted({s.pi_email for s in own},
+                                                         key=lambda e: e or "")],
+            "fund_orgs": sorted({s.fund_org for s in own if s.fund_org}),
+            "end_date": registry.end_date if registry else None,
+            "totals": Totals.total(s.totals for s in own),
+        }
+
+    def project_page(self, pid: str | None, own: list[Shown]) -> dict[str, str]:
+        """A project's page: every PI's statements (open site, staff)."""
+        own.sort(key=lambda s: (s.period, s.pi_email or ""))
+        here = self.project_home(pid)
+        by_period: dict[str, list[Shown]] = defaultdict(list)
+        for s in own:
+            by_period[s.period].append(s)
+        context: ProjectContext = {
+            "project": self.project_summary(pid, own, here),
+            "back": {"text": "All projects",
+                     "page": self.rel(here, f"{self.staff_dir}projects.md")},
+            "periods": [{"period": p, "statements": [
+                {**self.shown(s, here), "pi": self.pi_ref(s.pi_email, here)} for s in group]}
+                for p, group in sorted(by_period.items(), reverse=True)],
+        }
+        # Thousands of them, large: out of the search index.
+        text = self.template("project").render(context)
+        return {here: self.private_page(here, text, searched=False)}
+
+    def department_pages(self) -> dict[str, str]:
+        """A page per department with billed PIs: its PIs, each linked to their folder."""
+        pages: dict[str, str] = {}
+        totals: dict[str, list[Shown]] = defaultdict(list)
+        for stmt in self.statements.values():
+            totals[pi_key(stmt.pi_email)].append(stmt)
+        for name, area in self.access.departments.items():
+            here = area.folder + "index.md"
+            rows: list[dict[str, Any]] = []
+            for key in self.access.members[name]:
+                own = totals[key]
+                rows.append({
+                    "pi": self.pi_ref(own[0].pi_email, here),
+                    "projects": len({s.project_id for s in own}),
+                    "totals": Totals.total(s.totals for s in own),
+                    "latest": sum((s.totals.charged for s in own if s.period == self.latest),
+                                  Decimal(0)),
+                })
+            rows.sort(key=lambda r: (r["pi"]["name"].lower(), r["pi"]["email"] or ""))
+            pages[here] = self.private_page(here, self.template("department").render(
+                department=name, pis=rows, latest=self.latest))
         return pages
 
 
@@ -384,25 +590,31 @@ def source_order(cfg: Config, keys: Iterable[str]) -> list[str]:
 
 
 def copy_downloads(
-    out: Path, statements: Iterable[Statement], pi_names: dict[str | None, str],
-    project_names: dict[str | None, str],
+    out: Path, statements: Iterable[Statement],
+    name: Callable[[str, str | None, str | None], str],
 ) -> dict[tuple[str, str | None, str | None], tuple[str | None, str | None]]:
-    """Copy each statement's PDF and CSV beside the pages; their paths relative to ``out``."""
+    """Copy each statement's PDF and CSV beside the pages, to ``name(period, pi, project)``
+    and the file's suffix; their paths relative to ``out``."""
     found: dict[tuple[str, str | None, str | None], tuple[str | None, str | None]] = {}
+    used: set[str] = set()
     for s in statements:
         key = (s.period, s.pi_email, s.project_id)
-        if s.pi_email not in pi_names or s.project_id not in project_names:
+        try:
+            base = name(*key)
+        except KeyError:
             continue  # a statement with no billed lines has no page to link it from
-        folder = Path("statements") / s.period / pi_names[s.pi_email]
+        if base in used:  # two emails that differ only in case share a PI's folder
+            base += "-" + digest(s.pi_email)
+        used.add(base)
         copied: list[str | None] = []
         for src in (s.pdf_path, s.csv_path):
             if not src.is_file():
                 copied.append(None)
                 continue
-            rel = folder / f"{project_names[s.project_id]}{src.suffix}"
+            rel = f"{base}{src.suffix}"
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, out / rel)
-            copied.append(rel.as_posix())
+            copied.append(rel)
         found[key] = (copied[0], copied[1])
     return found
 
@@ -424,6 +636,12 @@ def run_mkdocs(cfg: Config) -> Path:
     if result.returncode != 0:
         shutil.rmtree(staged, ignore_errors=True)
         raise DataError(mkdocs_problems(result.stderr, config_file))
+    home = staged / "index.html"
+    if home.is_file() and PLUGIN_MARK not in home.read_text(encoding="utf-8"):
+        shutil.rmtree(staged, ignore_errors=True)
+        raise DataError([Problem(str(config_file), "plugins: add `- openchargeback` after "
+                                 "`- search`: it marks the pages noindex, escapes their titles "
+                                 "and keeps private pages private (docs/admin/site-access.md)")])
     replace_dir(staged, final)
     return final
 
@@ -462,7 +680,13 @@ def _empty_reconciliation(period: str) -> dict[str, Any]:
             "rejected_rows": 0, "billed_rounded": zero}
 
 
-def pi_pages(wh: Warehouse) -> dict[str | None, str]:
-    """Each PI's page name on the site, as ``SitePages`` names them (over the PIs of every
-    statement)."""
-    return page_names(r["pi_email"] for r in SQL.query(wh.con, "site_project_periods"))
+def pi_links(wh: Warehouse) -> dict[str, str]:
+    """Each PI's page, as ``SitePages`` places it (relative to docs/billing/), by lower-case
+    email; in ``links`` mode, a UsageError without the secret."""
+    rows = SQL.query(wh.con, "site_project_periods")
+    access = plan(wh.cfg, (r["pi_email"] for r in rows))
+    require(access)
+    if access.private:
+        return {key: area.folder + "index.md" for key, area in access.pis.items()}
+    names = page_names(r["pi_email"] for r in rows)
+    return {(email or "").lower(): pi_page(name) for email, name in names.items()}

@@ -554,21 +554,27 @@ def stylesheet(env: jinja2.Environment) -> str:
     return env.loader.get_source(env, CSS)[0]
 
 
-def render(job: Job) -> Problem | None:
-    """Write one statement's .md, .pdf and .csv; a template error comes back as a Problem."""
+def page(job: Job) -> tuple[str, str]:
+    """One statement's Markdown, and the HTML page WeasyPrint prints."""
     import markdown
     from markupsafe import Markup
-    from weasyprint import HTML
 
     env = cached_environment(job.dirs, job.currency)
+    text = env.get_template(MD_TEMPLATE).render(job.context)
+    body = markdown.markdown(text, extensions=["tables"], extension_configs=MARKDOWN)
+    return text, env.get_template(PDF_TEMPLATE).render(job.context, body=Markup(body))
+
+
+def render(job: Job) -> Problem | None:
+    """Write one statement's .md, .pdf and .csv; a template error comes back as a Problem."""
+    from weasyprint import HTML
+
     try:
-        text = env.get_template(MD_TEMPLATE).render(job.context)
-        body = markdown.markdown(text, extensions=["tables"], extension_configs=MARKDOWN)
-        page = env.get_template(PDF_TEMPLATE).render(job.context, body=Markup(body))
+        text, html = page(job)
     except Exception as exc:  # any error inside a template is the template's to fix
         return template_problem(exc, job.dirs)
     fonts, images, css = _printer(job.dirs, job.currency)
-    pdf = HTML(string=page).write_pdf(font_config=fonts, cache=images, stylesheets=[css])
+    pdf = HTML(string=html).write_pdf(font_config=fonts, cache=images, stylesheets=[css])
     base = job.folder / job.name
     base.parent.mkdir(parents=True, exist_ok=True)
     base.with_name(base.name + ".md").write_text(text, encoding="utf-8")
