@@ -13,16 +13,14 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
-from generator.common.errors import ChargebackError, DataError
-
 app = typer.Typer(help="Simple, transparent billing for research computing, kept in git.",
                   no_args_is_help=True, add_completion=False, rich_markup_mode=None)
-review_app = typer.Typer(help="Read and write review decisions (reviews/YYYY-MM.yaml).")
-periods_app = typer.Typer(help="The period lifecycle: open, closed, finalized.")
-convert_app = typer.Typer(help="On-premises usage → FOCUS with rate tables (Slurm, storage).")
-app.add_typer(review_app, name="review")
-app.add_typer(periods_app, name="periods")
-app.add_typer(convert_app, name="convert")
+review_app, periods_app, convert_app = (typer.Typer(help=h) for h in (
+    "Read and write review decisions (reviews/YYYY-MM.yaml).",
+    "The period lifecycle: open, closed, finalized.",
+    "On-premises usage → FOCUS with rate tables (Slurm, storage)."))
+for name, sub in (("review", review_app), ("periods", periods_app), ("convert", convert_app)):
+    app.add_typer(sub, name=name)
 
 
 def option(*names: str, **kwargs: Any) -> Any:
@@ -37,8 +35,7 @@ def version(show: bool) -> None:
 
 @app.callback()
 def main(_: Annotated[bool, option("--version", callback=version, is_eager=True,
-                                   help="Show the version and exit.")] = False) -> None:
-    """Simple, transparent billing for research computing, kept in git."""
+                                   help="Show the version and exit.")] = False) -> None: ...
 
 
 Repo = Annotated[Path, option("--repo", help="The billing repository (default: current "
@@ -67,23 +64,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def call(target: str, options: dict[str, Any]) -> None:
-    """Run ``generator.commands.MODULE.FUNCTION`` with the options it takes and the config as
-    ``cfg``; print its Output, or a ChargebackError's problems with the error's exit code."""
-    from generator.commands.output import problem_lines
+    """Run a command (``generator.commands.dispatch``) and print what it says."""
+    from generator.commands.dispatch import run
 
-    module, _, function = target.partition(".")
-    run = getattr(importlib.import_module(f"generator.commands.{module}"), function)
-    try:
-        if "config_file" in options:
-            from generator.read.config import load_config
-
-            options["cfg"] = load_config(options["repo"], options["config_file"])
-        wanted = inspect.signature(run).parameters
-        output = run(**{k: v for k, v in options.items() if k in wanted})
-    except ChargebackError as exc:
-        problems = exc.problems if isinstance(exc, DataError) else [str(exc)]
-        output = problem_lines(problems)  # type: ignore[arg-type]
-        output.exit_code = exc.exit_code
+    output = run(target, options)
     for to_err, line in output.lines(shutil.get_terminal_size().columns):
         typer.echo(line, err=to_err)
     if output.exit_code:
@@ -128,7 +112,10 @@ def check(base: Annotated[str | None, option(
               "tree (for a pull request, the base branch's commit).")] = None,
           fmt: Annotated[Literal["text", "markdown"], option(
               "--format", "-f", help="text, or markdown for a pull-request comment or a CI job "
-              "summary.")] = "text") -> None:
+              "summary.")] = "text",
+          rederive: Annotated[bool, option("--rederive", help="Derive finalized months again "
+                              "with today's settings and code; report what differs.")] = False
+          ) -> None:
     """Validate config, every period file and every review file; report all problems."""
 
 
@@ -145,8 +132,9 @@ def export_journal(period: OnePeriod, fmt: Annotated[Literal["gl", "detail", "su
                        "statement lines; summary: one row per PI, project and fund/org.")] = "gl",
                    output: Annotated[Path | None, option(
                        "-o", "--output", dir_okay=False,
-                       help="Write here (default: build/journals/YYYY-MM/FORMAT.csv).")] = None
-                   ) -> None:
+                       help="Write here (default: build/journals/YYYY-MM/FORMAT.csv).")] = None,
+                   allow_pending: Annotated[bool, option("--allow-pending", help="Export even "
+                                            "though charges wait for review.")] = False) -> None:
     """Export a period's general-ledger journal; fails unless debits equal credits."""
 
 
@@ -173,8 +161,7 @@ def review_list(period: Period = None, flag: Flag = None, fmt: Format = "table",
 
 
 def decision(reason: Reason, ids: Ids = None, by: By = None, all_pending: AllPending = False,
-             department: Department = None, period: Period = None) -> None:
-    """The options of approve and reject."""
+             department: Department = None, period: Period = None) -> None: ...
 
 
 command("review.decide_main", review_app, "approve", action="approve",
@@ -195,20 +182,23 @@ def review_reassign(
 
 
 @command("correct.main")
-def correct(charge_id: Annotated[str, typer.Argument(help="The charge to correct (its ID or "
-                                                     "its first 6+ characters).",
-                                                     show_default=False)],
+def correct(charge_id: Annotated[str, typer.Argument(show_default=False, help="The charge to "
+                                                     "correct (its ID or first 6+ characters).")],
             amount: Annotated[str, option("--amount", help="Amount to bill, signed: -12.50 is "
                                           "a credit.")],
             reason: Reason, period: Annotated[str | None, option(
                 "-p", "--period", help="The open period to bill it in (default: the next open "
-                "one).")] = None, by: By = None) -> None:
+                "one).")] = None, by: By = None,
+            allow_over: Annotated[str | None, option("--allow-over", help="REASON: credit more "
+                                                     "than remains of the charge.")] = None,
+            new_period: Annotated[bool, option("--new-period", help="Start the period given "
+                                               "with -p for it.")] = False) -> None:
     """Correct a charge of a closed or finalized period with a row in a later open period."""
 
 
 @command("init.main", repo=False, config=False)
-def init(directory: Annotated[Path, typer.Argument(
-        help="A new folder for the billing repository.", show_default=False)]) -> None:
+def init(directory: Annotated[Path, typer.Argument(help="A new folder for the billing "
+                                                   "repository.", show_default=False)]) -> None:
     """Start a new billing repository: config template, docs, workflows, a first commit."""
 
 
@@ -265,14 +255,15 @@ def links(period: Period = None, pi: Annotated[str | None, option("--pi", help="
     """Each PI's personal link to their pages on the site (as emailed by `send`)."""
 
 
-def lifecycle(period: PeriodArg, by: By = None) -> None:
-    """The options of close and finalize."""
+def lifecycle(period: PeriodArg, by: By = None, note: Annotated[str | None, option(
+        "--note", help="A note for the period's history (why, what was checked).")] = None
+              ) -> None: ...
 
 
 command("periods.main", periods_app, "close", act="close", doc="Close a period: no new data "
         "(ingest refuses it); reviews may still be decided.")(lifecycle)
 command("periods.main", periods_app, "finalize", act="finalize", doc="Finalize a closed "
-        "period: record the SHA-256 of its input and review files.")(lifecycle)
+        "period: freeze its result and record the SHA-256 of its files.")(lifecycle)
 
 
 @command("periods.main", periods_app, "reopen", act="reopen")
@@ -285,8 +276,7 @@ def converter(file: Annotated[Path, typer.Argument(help="The usage export to con
               period: OnePeriod, output: Annotated[Path | None, option(
                   "-o", "--output", help="Write here instead of periods/.")] = None,
               skip_bad: Annotated[bool, option("--skip-bad", help="Convert the good lines and "
-                                               "report the bad ones.")] = False) -> None:
-    """The options of the converters."""
+                                               "report the bad ones.")] = False) -> None: ...
 
 
 command("convert.convert", convert_app, "slurm", config=False, kind="slurm",

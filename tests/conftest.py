@@ -171,7 +171,7 @@ def warehouse(root: Path) -> loader.Warehouse:
 def ids(root: Path) -> dict[str, str]:
     """Charge IDs by resource ID, as loaded from the repo."""
     wh = loader.load(load_config(root))
-    return dict(wh.con.execute("SELECT resource_id, charge_id FROM charges").fetchall())
+    return dict(wh.con.execute("SELECT resource_id, charge_id FROM every_charge").fetchall())
 
 
 def money(amount: Decimal) -> str:

@@ -203,7 +203,7 @@ def test_prefixes_approve_and_reject_as_the_full_id(repo: Path) -> None:
 
 def test_a_prefix_names_one_charge_or_says_why_not() -> None:
     con = duckdb.connect()
-    con.execute("CREATE TABLE charges AS SELECT * FROM (VALUES ('ba9c0d1e4b5a6c7d'), "
+    con.execute("CREATE TABLE every_charge AS SELECT * FROM (VALUES ('ba9c0d1e4b5a6c7d'), "
                 "('ba9c0dffffffffff'), ('0123456789abcdef')) t(charge_id)")
     assert lookup.charge_ids(con, ["ba9c0d1", "0123456789ABCDEF", " 012345"]) == [
         "ba9c0d1e4b5a6c7d", "0123456789abcdef", "0123456789abcdef"]

@@ -40,7 +40,7 @@ def repo(make_repo) -> Path:
 def charge(root: Path, period: str, resource: str) -> str:
     wh = loader.load(load_config(root))
     (found,) = wh.con.execute(
-        "SELECT charge_id FROM charges WHERE period = ? AND resource_id = ?", [period, resource]
+        "SELECT charge_id FROM every_charge WHERE period = ? AND resource_id = ?", [period, resource]
     ).fetchall()
     return str(found[0])
 
@@ -101,7 +101,7 @@ def test_the_cli_takes_a_negative_amount_and_a_second_correction_appends(repo: P
     assert result.exit_code == 0, result.output
     wh = loader.load(load_config(repo))
     rows = wh.con.execute(
-        "SELECT pi_email, project_id, cost FROM charges WHERE corrects_charge_id = ? "
+        "SELECT pi_email, project_id, cost FROM every_charge WHERE corrects_charge_id = ? "
         "ORDER BY row_number", [wrong]
     ).fetchall()
     assert rows == [("bob@test.edu", "p2", Decimal("-1.25")), ("bob@test.edu", "p2",
@@ -116,10 +116,11 @@ def test_a_correction_bills_whoever_the_charge_was_reassigned_to(make_repo) -> N
         "  set: {pi_email: kim@test.edu, project_id: p9, fund_org: 654321-4321}\n"
         "  reason: wrong project tag\n  by: Jane\n"
     )
+    periods.close(load_config(root), "2026-09", "Jane")  # a correction is for a closed month
     c = correct(load_config(root), wrong, "2.00", "under-billed", "Jane")
     wh = loader.load(load_config(root))
     assert wh.con.execute(
-        "SELECT pi_email, project_id, fund_org FROM charges WHERE charge_id = ?", [c.charge_id]
+        "SELECT pi_email, project_id, fund_org FROM every_charge WHERE charge_id = ?", [c.charge_id]
     ).fetchall() == [("kim@test.edu", "p9", "654321-4321")]
 
 
@@ -129,6 +130,7 @@ def test_a_correction_skips_usage_flags_but_not_attribution_flags(make_repo) -> 
     root = make_repo({"periods/2026-09/aws.csv": gpu, "periods/2026-09/hpc.csv": nopi,
                       "periods/2026-10/aws.csv": OCTOBER})
     cfg = load_config(root)
+    periods.close(cfg, "2026-09", "Jane")  # a correction is for a closed month
     gpu_charge = charge(root, "2026-09", "g-1")
     nopi_charge = charge(root, "2026-09", "n-1")
     c = correct(cfg, gpu_charge, "-100.00", "GPU credit from the provider", "Jane")
@@ -155,8 +157,15 @@ def test_targets_must_be_later_and_open(repo: Path) -> None:
     periods.close(cfg, "2026-10", "Jane")
     with pytest.raises(DataError, match="2026-10: is closed; cannot take a correction"):
         correct(cfg, september, "1", "x", "Jane", period="2026-10")
-    # With October closed, the default is the month after the latest period.
-    c = correct(cfg, october, "1.50", "missed usage", "Jane")
+    # With October closed there is no open period after either charge: a new month is
+    # started only when asked, and nothing is written otherwise.
+    with pytest.raises(UsageError, match="start 2026-11 for this correction with "
+                                         "`-p 2026-11 --new-period`"):
+        correct(cfg, october, "1.50", "missed usage", "Jane")
+    with pytest.raises(UsageError, match="periods/2026-11 does not exist"):
+        correct(cfg, october, "1.50", "missed usage", "Jane", period="2026-11")
+    assert not (repo / "periods/2026-11").exists()
+    c = correct(cfg, october, "1.50", "missed usage", "Jane", period="2026-11", new_period=True)
     assert c.period == "2026-11"
     c = correct(cfg, september, "-1", "credit", "Jane")
     assert c.period == "2026-11"
@@ -172,7 +181,7 @@ def test_check_refuses_corrections_that_do_not_say_what_they_correct(repo: Path)
         + row("2026-10", cost="-2") + ",Correction,0123456789abcdef,2026-09,oops\n"
         + row("2026-10", cost="-3") + f",Usage,{known},2026-09,why\n"
         + row("2026-10", cost="-4") + f",Correction,{known},2026-10,why\n"
-        + row("2026-10", cost="-5") + f",Correction,{known},2026-09,fine\n"
+        + row("2026-10", cost="-0.50") + f",Correction,{known},2026-09,fine\n"
     )
     (repo / "periods/2026-10/corrections/hpc.csv").write_text(
         header + row("2026-10", cost="-6") + f",Correction,{known},2026-09,fine\n"

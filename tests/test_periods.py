@@ -72,6 +72,7 @@ def test_finalize_needs_a_closed_period_with_nothing_pending(make_repo) -> None:
 def test_finalize_records_hashes_and_check_names_the_changed_file(repo: Path) -> None:
     (repo / "reviews" / "2026-10.yaml").write_text("[]\n")
     assert run(repo, "periods", "close", "2026-10", "--by", "Jane")[0] == 0
+    commit_all(repo, "Close October")  # a period's files are committed before it finalizes
     code, output = run(repo, "periods", "finalize", "2026-10", "--by", "Jane")
     assert code == 0, output
     record = yaml.safe_load((repo / "periods/2026-10/period.yaml").read_text())
@@ -136,6 +137,7 @@ def test_department_review_files_are_locked_too(repo: Path) -> None:
     (repo / "reviews/2026-10/physics.yaml").write_text("[]\n")
     cfg = load_config(repo)
     periods.close(cfg, "2026-10", "Jane")
+    commit_all(repo, "Close October")
     record = yaml.safe_load(periods.finalize(cfg, "2026-10", "Jane").read_text())
     assert list(record["reviews"]) == ["reviews/2026-10/physics.yaml"]
     (repo / "reviews/2026-10/biology.yaml").write_text("[]\n")

@@ -186,7 +186,10 @@ def test_nothing_public_shows_a_pi(chromium, links_site):
         page.goto(base)
         page.click("input[data-md-component=search-query]")
         page.locator("input[data-md-component=search-query]").press_sequentially("Quill")
-        page.wait_for_selector(".md-search-result__meta")
+        page.wait_for_function(  # the index loads in a worker: slow on a busy machine
+            "() => (document.querySelector('.md-search-result__meta') || {}).innerText"
+            " && !document.querySelector('.md-search-result__meta').innerText"
+            ".includes('Initializing')", timeout=30000)
         assert "No matching documents" in page.inner_text(".md-search-result")
     assert len(reached) > 20
     assert [u for u in reached if "/billing/" in u] == []

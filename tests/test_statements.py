@@ -314,6 +314,7 @@ CORRECTION_HEADER = HEADER + ",ChargeClass,ChargeDescription"
 
 
 def test_corrections_are_shown_as_negatives(make_repo: Callable[..., Path]) -> None:
+    from generator.commands import periods
     from generator.commands.correct import correct
 
     root = make_repo({
@@ -329,6 +330,7 @@ def test_corrections_are_shown_as_negatives(make_repo: Callable[..., Path]) -> N
     cfg = load_config(root)
     (original,) = warehouse(root).query("review_list", period="2026-09", flag=None,
                                         status="all")
+    periods.close(cfg, "2026-09", "Jane")  # a correction is for a closed month
     correct(cfg, original["charge_id"], "-12.34", "Overbilled in September", "Jane",
             period="2026-10")
     wh = warehouse(root)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.commands.output import Output, count
-from generator.common.errors import DataError, UsageError
+from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import atomic_write, shown
 from generator.common.money import exact, format_money
 from generator.read.config import Config
 from generator.render import journal, site
 from generator.render.statements import Statement, write_statements
+from generator.warehouse import frozen
 from generator.warehouse import load as loader
 
 
@@ -24,6 +25,7 @@ class BuildResult:
     warehouse: loader.Warehouse
     written: list[Path]
     journals: list[journal.Journal] = field(default_factory=list)
+    frozen_journals: list[str] = field(default_factory=list)  # copied from frozen records
     statements: list[Statement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -43,14 +45,17 @@ def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
         raise UsageError(
             f"no such period: {', '.join(unknown)}; see `openchargeback periods list`"
         )
-    journals = journal.prepare(wh, wanted)
+    journals = journal.prepare(wh, [p for p in wanted if p not in wh.frozen])
     written = [write_reconciliation(wh, cfg.build_dir / "reconciliation.csv")]
     for j, files in journals:
         written += journal.write(cfg, j.period, files)
+    kept = [p for p in wanted if p in wh.frozen]
+    for period in kept:  # as exported when finalized
+        written += journal.write(cfg, period, frozen.journal_texts(cfg, period))
     statements = write_statements(wh, wanted)
     written += [cfg.build_dir / "statements" / period for period in wanted]
     result = BuildResult(warehouse=wh, written=written, journals=[j for j, _ in journals],
-                         statements=statements)
+                         frozen_journals=kept, statements=statements, notes=list(wh.notes))
     if periods:
         result.notes.append("site skipped: a full `openchargeback build` writes the site")
     elif site.has_site(cfg):
@@ -92,6 +97,8 @@ def describe(result: BuildResult) -> Output:
         output.warn(f"note: {note}")
     for j in result.journals:
         output.say(f"journal {j.period}: {j.balance_line()}")
+    for period in result.frozen_journals:
+        output.say(f"journal {period}: as exported when it was finalized")
     output.say(count(len(result.statements), "statement"))
     return output
 
@@ -121,10 +128,30 @@ def describe_statements(cfg: Config, period: str, statements: list[Statement],
     return output
 
 
-def export_journal(cfg: Config, period: str, fmt: str, output: Path | None) -> Output:
-    """One format of a period's journal, written; fails unless debits equal credits."""
-    path, j = journal.export(loader.load(cfg), period, fmt, output)
+def export_journal(cfg: Config, period: str, fmt: str, output: Path | None,
+                   allow_pending: bool = False) -> Output:
+    """One format of a period's journal, written; fails unless debits equal credits, and
+    while charges of the period wait for review (unless ``allow_pending``: they are then left
+    out). A finalized period's journal is the one exported when it was finalized."""
+    wh = loader.load(cfg)
     said = Output()
+    if period in wh.frozen:
+        if wh.problems:
+            raise DataError(wh.problems)
+        path = output or cfg.build_dir / "journals" / period / f"{fmt}.csv"
+        atomic_write(path, frozen.journal_texts(cfg, period)[fmt].encode("utf-8"))
+        said.say(f"wrote {shown(cfg.root, path)} (as exported when {period} was finalized)")
+        return said
+    if not allow_pending:
+        pending = [r for r in wh.reconciliation() if r["period"] == period and r["pending_rows"]]
+        if pending:
+            (r,) = pending
+            raise DataError([Problem(
+                f"periods/{period}", f"{count(r['pending_rows'], 'charge')} "
+                f"({format_money(r['pending'], cfg.currency)}) pending review would be left out "
+                f"of the journal; decide them (`openchargeback review list -p {period}`) or "
+                "export anyway with --allow-pending")])
+    path, j = journal.export(wh, period, fmt, output)
     said.say(f"wrote {shown(cfg.root, path)}")
     said.say(j.balance_line())
     return said

@@ -11,18 +11,23 @@ from pathlib import Path
 
 from generator.commands.diff import (
     BillingDiff,
+    Money,
     billing_diff,
     check_tables,
     render_markdown,
     render_text,
 )
-from generator.commands.output import Output, count, problem_lines
+from generator.commands.output import Output, Table, count, problem_lines
 from generator.common.errors import DataError, Problem
 from generator.common.money import format_money, rounded
+from generator.common.sql import Scripts
 from generator.deliver import email
 from generator.read.config import Config
 from generator.render import journal
+from generator.warehouse import frozen
 from generator.warehouse import load as loader
+
+SQL = Scripts.beside(__file__)
 
 
 def check(cfg: Config, periods: Iterable[str] | None = None) -> loader.Warehouse:
@@ -38,9 +43,9 @@ def check(cfg: Config, periods: Iterable[str] | None = None) -> loader.Warehouse
 
 
 def journal_problems(wh: loader.Warehouse) -> list[Problem]:
-    """Why a journal could not be made or rendered."""
+    """Why a journal could not be made or rendered (a finalized month's is frozen)."""
     try:
-        journal.prepare(wh)
+        journal.prepare(wh, [p for p in wh.periods if p not in wh.frozen])
     except DataError as exc:
         return exc.problems
     return []
@@ -100,6 +105,8 @@ def text(report: Report) -> Output:
     if report.diff is not None:
         output.say("")
         output.say(render_text(report.diff))
+    for note in wh.notes:
+        output.warn(f"note: {note}")
     if not report.problems:
         output.say("check passed")
     return output
@@ -112,8 +119,12 @@ def markdown(report: Report) -> str:
                            f"OpenChargeback: {cfg.organization['name']}")
 
 
-def main(cfg: Config, base: str | None, fmt: str, config_file: Path | None) -> Output:
-    """``check`` as printed: text or Markdown, then every problem (exit 1)."""
+def main(cfg: Config, base: str | None, fmt: str, config_file: Path | None,
+         rederive: bool = False) -> Output:
+    """``check`` as printed: text or Markdown, then every problem (exit 1); with
+    ``rederive``, what finalized months would be if derived again today."""
+    if rederive:
+        return rederived(cfg)
     report = run(cfg, base, config_file)
     output = Output()
     if fmt == "markdown":
@@ -121,4 +132,43 @@ def main(cfg: Config, base: str | None, fmt: str, config_file: Path | None) -> O
     else:
         output.extend(text(report))
     output.extend(problem_lines(report.problems))
+    return output
+
+
+def rederived(cfg: Config) -> Output:
+    """Each finalized month derived again from its files with today's config, registry,
+    rates and code, against its frozen record: what would differ, per period and per PI and
+    project. A report: nothing is changed (a correction in an open month changes money)."""
+    kept = loader.load(cfg)
+    if kept.problems:
+        raise DataError(kept.problems)
+    output = Output()
+    if not kept.frozen:
+        output.say("no finalized month has a frozen record: nothing to derive again")
+        return output
+    again = loader.load(cfg, rederive=True)
+    money = Money(cfg)
+    files = {t: [str(frozen.table_file(cfg, p, t)) for p in kept.frozen]
+             for t in ("reconciliation", "statement_lines")}
+    periods = SQL.query(again.con, "rederive_periods", reconciliation=files["reconciliation"])
+    amounts = SQL.query(again.con, "rederive_amounts", periods=kept.frozen,
+                        lines=files["statement_lines"])
+    output.say(f"Derived again with today's settings and code ({', '.join(kept.frozen)}); "
+               "nothing was changed:")
+    for r in periods:
+        output.say(f"  {r['period']}: billed {money.change(r['frozen_billed'], r['today_billed'])}"
+                   f", pending {money.change(r['frozen_pending'], r['today_pending'])}, "
+                   f"rejected {money.change(r['frozen_rejected'], r['today_rejected'])}")
+    for problem in again.problems:
+        output.say(f"  would be a problem: {problem}")
+    if amounts:
+        output.table(Table(["period", "PI", "project", "frozen", "today"], [
+            [r["period"], r["pi_email"] or "(no PI)", r["project_id"] or "(no project)",
+             money(r["frozen"]), money(r["today"])] for r in amounts],
+            kinds={"frozen": "amount", "today": "amount"}))
+        output.say(f"{count(len(amounts), 'statement')} would differ. A finalized month never "
+                   "changes: put a change of money in an open month with `openchargeback "
+                   "correct`.")
+    else:
+        output.say("No statement of a finalized month would differ.")
     return output

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.commands.output import Output
-from generator.common.errors import DataError, UsageError
+from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import atomic_write
 from generator.common.git import user_name
 from generator.common.money import exact
@@ -70,8 +70,10 @@ COLUMNS = (
     "x_CorrectsPeriod",
     "x_CorrectionReason",
     "x_CorrectedBy",
+    "x_AllowOver",
 )
 ATTRIBUTION = ("pi_email", "project_id", "fund_org")
+
 
 @dataclass
 class Correction:
@@ -93,17 +95,39 @@ def correct(
     reason: str,
     by: str,
     period: str | None = None,
+    allow_over: str | None = None,
+    new_period: bool = False,
 ) -> Correction:
-    """Append a correction of ``charge_id`` to a later open period and return it, checked."""
+    """Append a correction of ``charge_id`` to a later open period and return it, checked.
+
+    Refused, writing nothing: a charge of an open period (change it in its own files or
+    review it), a credit larger than what remains of the charge after earlier corrections
+    (unless ``allow_over`` says why), a target period that is not later and open, and one
+    that does not exist yet unless ``new_period`` asks for it.
+    """
     value = parse_amount(amount)
     reason = reason.strip()
     if not reason:
         raise UsageError("--reason is required; say why, for the audit trail")
+    if allow_over is not None and not allow_over.strip():
+        raise UsageError("--allow-over needs a reason: why more than what remains is right")
     wh = loader.load(cfg)
     if wh.problems:
         raise DataError(wh.problems)
     (charge_id,) = lookup.charge_ids(wh.con, [charge_id])
     (original,) = SQL.query(wh.con, "correction_original", charge_id=charge_id)
+    if lifecycle.status(cfg, original["period"]) == "open":
+        raise DataError([Problem(charge_id, (
+            f"is a charge of {original['period']}, which is open: change it in its own files, "
+            "or decide it in review; a correction is for a closed or finalized period"))])
+    (room,) = SQL.query(wh.con, "correction_remaining", charge_id=charge_id)
+    after = room["remaining"] + value
+    over = after < 0 if room["charged"] >= 0 else after > 0
+    if over and allow_over is None:
+        raise DataError([Problem(charge_id, (
+            f"credits {exact(-value)}, but only {exact(room['remaining'])} remains of the "
+            f"charge ({exact(room['charged'])} before earlier corrections); credit at most "
+            "what remains, or say why more is right with --allow-over REASON"))])
     target = period or default_target(cfg, wh.periods, original["period"])
     if not is_period(target):
         raise UsageError(f"period {target!r}: write it as YYYY-MM")
@@ -112,12 +136,16 @@ def correct(
             f"charge {charge_id} is in {original['period']}; a correction goes into a later "
             f"period, not {target}"
         )
-    lifecycle.require_open(cfg, target, "take a correction")
+    if not (cfg.periods_dir / target).is_dir() and not new_period:
+        raise UsageError(f"periods/{target} does not exist; start it for this correction with "
+                         "--new-period, or name an open period with -p YYYY-MM")
+    if (cfg.periods_dir / target).is_dir():
+        lifecycle.require_open(cfg, target, "take a correction")
 
     path = cfg.periods_dir / target / CORRECTIONS / f"{original['source']}.csv"
     before = path.read_bytes() if path.exists() else None
     header, rows = _read(path)
-    rows.append(correction_row(cfg, original, target, value, reason, by))
+    rows.append(correction_row(cfg, original, target, value, reason, by, allow_over))
     for name in COLUMNS:
         if name not in header:
             header.append(name)
@@ -159,16 +187,19 @@ def parse_amount(text: str) -> Decimal:
 
 
 def default_target(cfg: Config, known: list[str], charge_period: str) -> str:
-    """The earliest open period after the charge's, else the month after the latest one."""
-    later = [p for p in known if p > charge_period]
-    for p in later:
+    """The earliest open period after the charge's (a new month only when asked: -p with
+    --new-period)."""
+    for p in [p for p in known if p > charge_period]:
         if lifecycle.status(cfg, p) == "open":
             return p
-    return next_month(max([charge_period, *later]))
+    latest = max([charge_period, *known])
+    raise UsageError(f"no open period after {charge_period}; start {next_month(latest)} for "
+                     f"this correction with `-p {next_month(latest)} --new-period`")
 
 
 def correction_row(
-    cfg: Config, original: dict[str, Any], target: str, amount: Decimal, reason: str, by: str
+    cfg: Config, original: dict[str, Any], target: str, amount: Decimal, reason: str, by: str,
+    allow_over: str | None = None,
 ) -> dict[str, str]:
     """The FOCUS row that bills ``amount`` against ``original`` in ``target``."""
     start = original["ChargePeriodStart"] or original["BillingPeriodStart"]
@@ -193,6 +224,7 @@ def correction_row(
         "x_CorrectsPeriod": original["period"],
         "x_CorrectionReason": reason,
         "x_CorrectedBy": by,
+        "x_AllowOver": allow_over.strip() if allow_over else "",
     }
     return row
 
@@ -241,8 +273,9 @@ def _csv(header: list[str], rows: list[dict[str, str]]) -> bytes:
 def describe(cfg: Config, c: Correction) -> Output:
     output = Output()
     output.say(
-        f"correction of {c.corrects} ({c.corrects_period}, {c.source}): {exact(c.amount)} "
-        f"→ {c.path.relative_to(cfg.root)} as charge {c.charge_id}, {c.status}"
+        f"correction of {c.corrects} ({c.corrects_period}, {c.source}): {exact(c.amount)}, "
+        f"billed in {c.period} → {c.path.relative_to(cfg.root)} as charge {c.charge_id}, "
+        f"{c.status}"
     )
     if c.flags:
         output.say(f"  flagged {', '.join(c.flags)}: approve it with "
@@ -251,6 +284,6 @@ def describe(cfg: Config, c: Correction) -> Output:
 
 
 def main(cfg: Config, charge_id: str, amount: str, reason: str, period: str | None,
-         by: str | None) -> Output:
+         by: str | None, allow_over: str | None = None, new_period: bool = False) -> Output:
     return describe(cfg, correct(cfg, charge_id, amount, reason, by or user_name(cfg.root),
-                                 period))
+                                 period, allow_over, new_period))

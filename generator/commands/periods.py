@@ -22,14 +22,16 @@ import yaml
 from generator.commands.output import Output, Table
 from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import atomic_write, sha256
-from generator.common.git import user_name
+from generator.common.git import git, user_name
 from generator.common.money import format_money
 from generator.common.months import is_period
 from generator.common.sql import Scripts
 from generator.read.config import Config
 from generator.read.layout import file_key, period_record, review_keys
+from generator.render import journal, statements
+from generator.warehouse import frozen
 from generator.warehouse import load as loader
-from generator.warehouse.periods import read_period
+from generator.warehouse.periods import is_frozen, read_period
 
 SQL = Scripts.beside(__file__)
 
@@ -54,20 +56,23 @@ def _existing(cfg: Config, period: str) -> dict[str, Any]:
     return read_period(cfg, period)
 
 
-def _act(record: dict[str, Any], action: str, by: str, reason: str | None = None) -> None:
+def _act(record: dict[str, Any], action: str, by: str, reason: str | None = None,
+         note: str | None = None) -> None:
     entry = {"action": action, "by": by, "at": _now()}
     if reason:
         entry["reason"] = reason
+    if note and note.strip():
+        entry["note"] = note.strip()
     record["history"] = [*(record.get("history") or []), entry]
 
 
-def close(cfg: Config, period: str, by: str) -> Path:
+def close(cfg: Config, period: str, by: str, note: str | None = None) -> Path:
     """open → closed: no new data; reviews may still be decided."""
     record = _existing(cfg, period)
     if record["status"] != "open":
         raise UsageError(f"periods/{period} is {record['status']}; only an open period closes")
     record["status"] = "closed"
-    _act(record, "close", by)
+    _act(record, "close", by, note=note)
     return _write(cfg, period, record)
 
 
@@ -88,14 +93,25 @@ def reopen(cfg: Config, period: str, reason: str, by: str) -> Path:
     return _write(cfg, period, record)
 
 
-def finalize(cfg: Config, period: str, by: str) -> Path:
-    """closed → finalized: record the SHA-256 of every input and review file."""
+def finalize(cfg: Config, period: str, by: str, note: str | None = None) -> Path:
+    """closed → finalized: freeze the month (its frozen record, ``warehouse/frozen.py``) and
+    record the SHA-256 of every input, review and record file.
+
+    Refused, writing nothing, while the period is not closed, an earlier period is still
+    open, a file of the period is not committed to git, a file of it has a problem, or a
+    charge waits for review. A period finalized before frozen records were kept is frozen
+    as it derives today (and says so in its history).
+    """
     record = _existing(cfg, period)
-    if record["status"] != "closed":
+    legacy = record["status"] == "finalized" and not is_frozen(record)
+    if record["status"] != "closed" and not legacy:
         raise UsageError(
             f"periods/{period} is {record['status']}; close it first "
             f"(`openchargeback periods close {period}`), then finalize"
+            if record["status"] == "open" else f"periods/{period} is already finalized"
         )
+    refuse_earlier_open(cfg, period)
+    refuse_uncommitted(cfg, period)
     wh = loader.load(cfg)
     own = [
         p for p in wh.problems
@@ -115,16 +131,49 @@ def finalize(cfg: Config, period: str, by: str) -> Path:
                 )
             ]
         )
+    ((_, texts),) = journal.prepare(wh, [period])
+    statements.divide(wh, [period])
     files = [f for f in wh.files if f.period == period]
-    record["status"] = "finalized"
-    record["finalized_by"] = by
-    record["finalized_at"] = _now()
     record["files"] = {file_key(f): sha256(f.path) for f in sorted(files, key=file_key)}
     record["reviews"] = {name: sha256(path) for name, path in review_keys(cfg, period).items()}
-    _act(record, "finalize", by)
+    record["frozen"] = frozen.write(wh.con, cfg, period, texts)
+    if not legacy:
+        record["status"] = "finalized"
+        record["finalized_by"] = by
+        record["finalized_at"] = _now()
+    _act(record, "record" if legacy else "finalize", by, note=note)
     history = record.pop("history")
     record["history"] = history  # keep the story last, after what it led to
     return _write(cfg, period, record)
+
+
+def refuse_earlier_open(cfg: Config, period: str) -> None:
+    """A month is finalized after every month before it is closed: a later correction of an
+    earlier month can then never change a finalized one's history."""
+    earlier = [p.name for p in sorted(cfg.periods_dir.iterdir())
+               if is_period(p.name) and p.name < period and p.is_dir()
+               and read_period(cfg, p.name)["status"] == "open"]
+    if earlier:
+        raise DataError([Problem(f"periods/{p}", f"is still open; close it (`openchargeback "
+                                 f"periods close {p}`) before finalizing {period}")
+                         for p in earlier])
+
+
+def refuse_uncommitted(cfg: Config, period: str) -> None:
+    """Every file the month is made of (FOCUS files, corrections, review files) must be
+    committed to git: the frozen record describes what is in the repository. Outside git
+    there is nothing to compare with."""
+    inputs = [f"periods/{period}", f"reviews/{period}.yaml", f"reviews/{period}"]
+    status = git(cfg.root, "status", "--porcelain", "--untracked-files=all", "--", *inputs)
+    if not status:
+        return
+    own = {f"periods/{period}/{name}" for name in ("period.yaml", "deliveries.yaml")}
+    changed = [line[3:] for line in status.splitlines()
+               if line[3:] not in own and not line[3:].startswith(f"periods/{period}/frozen/")]
+    if changed:
+        raise DataError([Problem(name, "is not committed; commit the period's files, then "
+                                 "finalize (the frozen record describes what is in git)")
+                         for name in changed])
 
 
 def list_periods(cfg: Config) -> Output:
@@ -151,14 +200,14 @@ def list_periods(cfg: Config) -> Output:
     return output
 
 
-def main(cfg: Config, act: str, period: str, by: str | None, reason: str | None = None
-         ) -> Output:
+def main(cfg: Config, act: str, period: str, by: str | None, reason: str | None = None,
+         note: str | None = None) -> Output:
     """``periods close|reopen|finalize``: the act, and the record it wrote."""
     who = by or user_name(cfg.root)
     if act == "reopen":
         path = reopen(cfg, period, reason or "", who)
     else:
-        path = close(cfg, period, who) if act == "close" else finalize(cfg, period, who)
+        path = (close if act == "close" else finalize)(cfg, period, who, note)
     output = Output()
     done = {"close": "closed", "reopen": "reopened", "finalize": "finalized"}[act]
     output.say(f"{done} {period} → {path.relative_to(cfg.root)}")

@@ -63,8 +63,11 @@ class Scripts:
         /,
         **params: Any,
     ) -> list[dict[str, Any]]:
-        """Rows of the single query in ``NAME.sql`` (or ``.sql.j2``) as dicts."""
-        (statement,) = self.load(name, shape)
+        """Rows of the query that ends ``NAME.sql`` (or ``.sql.j2``) as dicts; the statements
+        before it run first."""
+        *before, statement = self.load(name, shape)
+        for other in before:
+            con.execute(other, _used(other, params))
         cursor = con.execute(statement, _used(statement, params))
         names = [d[0] for d in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
+import hashlib
 import io
 import multiprocessing
 import os
@@ -27,9 +29,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -43,9 +44,11 @@ from generator.common.months import month_end, month_start, months_back
 from generator.common.progress import progress
 from generator.common.sql import Scripts
 from generator.read.config import Config
+from generator.render import cache
 from generator.render.filters import cached_environment, neutralize, template_dirs, template_problem
 from generator.render.naming import StatementKey, statement_names, statement_number
 from generator.warehouse.load import Warehouse
+from generator.warehouse.periods import read_period
 
 SQL = Scripts.beside(__file__)
 MD_TEMPLATE = "statement.md.j2"
@@ -173,6 +176,7 @@ class BuildInfo(TypedDict):
     date: date  # the commit's date, or the period's last day
     timestamp: str  # ISO 8601, for the PDF's metadata
     dirty: bool  # the repo had uncommitted changes to its inputs
+    finalized: bool  # a finalized month's: commit and date are its frozen record's
 
 
 class StatementContext(TypedDict):
@@ -240,11 +244,22 @@ def write_statements(
     dirs = template_dirs(cfg)
     check_templates(dirs, cfg)
     logo = logo_uri(cfg)
-    prepared = prepare(wh, wanted, logo)
+    totals = SQL.query(wh.con, "site_project_periods")
+    # A finalized month's statements come from the cache when nothing that makes them
+    # changed (render/cache.py); the others are rendered.
+    keys = {p: frozen_key(wh, p, dirs, logo, totals) for p in wanted if p in wh.frozen}
+    manifests: dict[str, list[dict[str, Any]]] = {}
+    if not dry_run:
+        for period, digest in keys.items():
+            found = cache.restore(cfg, digest, out / period)
+            if found is not None:
+                manifests[period] = found
+    rendering = [p for p in wanted if p not in manifests]
+    prepared = prepare(wh, rendering, logo, totals) if rendering else []
 
     with tempfile.TemporaryDirectory(prefix="statements-") as scratch:
         staged = {
-            p: Path(scratch) / p if dry_run else staging_dir(out / p) for p in wanted
+            p: Path(scratch) / p if dry_run else staging_dir(out / p) for p in rendering
         }
         try:
             jobs = [
@@ -255,29 +270,58 @@ def write_statements(
             if problems:
                 raise DataError(problems)
             if not dry_run:
-                for period in wanted:
+                for period in rendering:
                     replace_dir(staged[period], out / period)
         finally:
             for folder in staged.values():
                 shutil.rmtree(folder, ignore_errors=True)
 
-    statements = []
+    rendered: dict[str, list[dict[str, Any]]] = {p: [] for p in rendering}
     for p in prepared:
-        base = out / p.key[0] / p.name
-        statements.append(
-            Statement(
-                period=p.key[0], pi_email=p.key[1], project_id=p.key[2],
-                fund_org=p.context["fund_org"], number=p.context["number"],
-                total_due=p.context["summary"]["charged"],
-                list_cost=p.context["summary"]["list_cost"],
-                discount=p.context["summary"]["discount"],
-                subsidy=p.context["summary"]["subsidy"],
-                md_path=base.with_name(base.name + ".md"),
-                pdf_path=base.with_name(base.name + ".pdf"),
-                csv_path=base.with_name(base.name + ".csv"),
-            )
-        )
-    return statements
+        rendered[p.key[0]].append(manifest(p))
+    for period, digest in keys.items():
+        if period in rendered and not dry_run:
+            cache.store(cfg, digest, out / period, rendered[period])
+    manifests.update(rendered)
+    return [statement(out, m) for p in wanted for m in manifests[p]]
+
+
+def manifest(p: Prepared) -> dict[str, Any]:
+    """What the site and email stages need of a written statement (kept with a cached one)."""
+    summary = p.context["summary"]
+    return {"period": p.key[0], "pi_email": p.key[1], "project_id": p.key[2],
+            "fund_org": p.context["fund_org"], "number": p.context["number"], "name": p.name,
+            **{k: str(summary[k]) for k in ("charged", "list_cost", "discount", "subsidy")}}
+
+
+def statement(out: Path, m: dict[str, Any]) -> Statement:
+    base = out / m["period"] / m["name"]
+    return Statement(
+        period=m["period"], pi_email=m["pi_email"], project_id=m["project_id"],
+        fund_org=m["fund_org"], number=m["number"], total_due=Decimal(m["charged"]),
+        list_cost=Decimal(m["list_cost"]), discount=Decimal(m["discount"]),
+        subsidy=Decimal(m["subsidy"]),
+        md_path=base.with_name(base.name + ".md"),
+        pdf_path=base.with_name(base.name + ".pdf"),
+        csv_path=base.with_name(base.name + ".csv"),
+    )
+
+
+def frozen_key(wh: Warehouse, period: str, dirs: tuple[Path, ...], logo: str | None,
+               totals: list[dict[str, Any]]) -> str:
+    """What a finalized month's statements are made of, hashed (``cache.key``): its frozen
+    record, the months its trend shows, the templates, the presentation and the code."""
+    cfg = wh.cfg
+    record = read_period(cfg, period)
+    window = set(months_back(period, TREND_MONTHS))
+    return cache.key([
+        period, sorted(record["frozen"].items()), record.get("finalized_at"),
+        cache.files(dirs), logo, sorted(cfg.organization.items()), cfg.currency,
+        sorted((k, s.name) for k, s in cfg.sources.items()), sorted(cfg.people.items()),
+        sorted(cfg.projects.items()), sorted(wh.periods),
+        [(r["period"], r["pi_email"], r["project_id"], r["charged"]) for r in totals
+         if r["period"] in window],
+    ])
 
 
 # --- preparing: the queries, in the parent process -----------------------------------------
@@ -291,12 +335,23 @@ class Prepared:
     csv_rows: list[dict[str, Any]]
 
 
-def prepare(wh: Warehouse, periods: list[str], logo: str | None) -> list[Prepared]:
-    """The file name, template context and CSV rows of every statement, in order."""
+def divide(wh: Warehouse, periods: list[str]) -> None:
+    """``statement_charges``: each billed charge of ``periods`` with its share of its line,
+    to the cent (a finalized month's as it was frozen; see sql/statement_detail.sql)."""
+    minor = wh.cfg.currency.minor_units
+    SQL.run(wh.con, "statement_detail", periods=periods, minor_units=minor,
+            unit=Decimal(1).scaleb(-minor), scale=10**minor)
+
+
+def prepare(wh: Warehouse, periods: list[str], logo: str | None,
+            totals: list[dict[str, Any]] | None = None) -> list[Prepared]:
+    """The file name, template context and CSV rows of every statement, in order
+    (``totals``: every statement's amounts, as ``site_project_periods.sql`` gives them, when
+    the caller has them already)."""
     cfg = wh.cfg
-    unit = Decimal(1).scaleb(-cfg.currency.minor_units)
-    SQL.run(wh.con, "statement_detail", periods=periods, minor_units=cfg.currency.minor_units,
-            unit=unit, scale=10**cfg.currency.minor_units)
+    if totals is None:
+        totals = SQL.query(wh.con, "site_project_periods")
+    divide(wh, periods)
     services = grouped(SQL.query(wh.con, "statement_services", periods=periods))
     resources = grouped(SQL.query(wh.con, "statement_resources_top", periods=periods,
                                  limit=RESOURCE_LIMIT))
@@ -311,11 +366,11 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None) -> list[Prepare
     history: dict[tuple[str | None, str | None], dict[str, Decimal]] = defaultdict(dict)
     keys: dict[Key, dict[str, Any]] = {}
     wanted = set(periods)
-    for r in SQL.query(wh.con, "site_project_periods"):
+    for r in totals:
         history[r["pi_email"], r["project_id"]][r["period"]] = r["charged"]
         if r["period"] in wanted:
             keys[r["period"], r["pi_email"], r["project_id"]] = r
-    builds = build_info(cfg.root, periods)
+    builds = build_info(cfg, periods, wh.frozen)
     names = statement_names(keys)
 
     prepared = []
@@ -458,20 +513,42 @@ def svg_number(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.1'))}"
 
 
-def build_info(root: Path, periods: list[str]) -> dict[str, BuildInfo]:
-    """Per period: the data commit and its date (``git log -1``, asked once); outside git,
-    "uncommitted" and the period's last day. Never the clock."""
-    log = git(root, "log", "-1", "--format=%H %cI")
+def build_info(cfg: Config, periods: list[str], frozen: list[str]) -> dict[str, BuildInfo]:
+    """Per period: what its statements were built from, never the clock. A finalized month:
+    its frozen record (the SHA-256 of its files' hashes) and the day it was finalized. The
+    others: the data commit and its date (``git log -1``, asked once); outside git,
+    "uncommitted" and the period's last day."""
+    found: dict[str, BuildInfo] = {}
+    for p in [p for p in periods if p in frozen]:
+        record = read_period(cfg, p)
+        when = _finalized_at(record.get("finalized_at"), month_end(p))
+        digest = hashlib.sha256(str(sorted(record["frozen"].items())).encode()).hexdigest()
+        found[p] = {"commit": digest, "short": digest[:12], "date": when.date(),
+                    "timestamp": when.isoformat(), "dirty": False, "finalized": True}
+    rest = [p for p in periods if p not in frozen]
+    log = git(cfg.root, "log", "-1", "--format=%H %cI") if rest else None
     if not log:
-        return {p: {"commit": "uncommitted", "short": "uncommitted", "date": month_end(p),
-                    "timestamp": f"{month_end(p).isoformat()}T00:00:00+00:00", "dirty": False}
-                for p in periods}
+        found.update({p: {"commit": "uncommitted", "short": "uncommitted", "date": month_end(p),
+                          "timestamp": f"{month_end(p).isoformat()}T00:00:00+00:00",
+                          "dirty": False, "finalized": False} for p in rest})
+        return found
     commit, stamp = log.split()
     when = datetime.fromisoformat(stamp)
-    changed = git(root, "status", "--porcelain", "--", *INPUTS)
-    found: BuildInfo = {"commit": commit, "short": commit[:12], "date": when.date(),
-                        "timestamp": when.isoformat(), "dirty": bool(changed)}
-    return dict.fromkeys(periods, found)
+    changed = git(cfg.root, "status", "--porcelain", "--", *INPUTS)
+    found.update(dict.fromkeys(rest, {"commit": commit, "short": commit[:12], "date": when.date(),
+                                      "timestamp": when.isoformat(), "dirty": bool(changed),
+                                      "finalized": False}))
+    return found
+
+
+def _finalized_at(value: object, fallback: date) -> datetime:
+    """When a period was finalized (its record's ``finalized_at``), as a time."""
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return datetime(fallback.year, fallback.month, fallback.day, tzinfo=UTC)
 
 
 def logo_uri(cfg: Config) -> str | None:
@@ -536,7 +613,7 @@ def render_all(jobs: list[Job]) -> list[Problem]:
     return []
 
 
-@cache
+@functools.cache
 def _printer(dirs: tuple[Path, ...], currency: Currency) -> tuple[Any, dict[str, Any], Any]:
     """Per process: one WeasyPrint font configuration, image cache and parsed
     ``statement.css`` (plain CSS, not a template). Rendering many statements with them is

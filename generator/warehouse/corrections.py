@@ -17,6 +17,8 @@ name an earlier charge of its source, and ``x_CorrectsChargeId`` outside correct
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 from generator.common.errors import Problem, at
@@ -36,8 +38,21 @@ MESSAGES = {
     "unknown": "corrects charge {corrects_charge_id}, which is not in period {corrects_period}",
     "source": "corrects a charge of source {corrected_source}; "
     "put it in corrections/{corrected_source}.csv",
+    "attribution": "corrects charge {corrects_charge_id}, billed to {pi_email} / {project_id} / "
+    "{fund_org}, but is tagged to {original_pi_email} / {original_project_id} / "
+    "{original_fund_org}; a correction is billed where the charge was: copy its PI, project "
+    "and fund/org (as `openchargeback correct` does), or reassign the correction in reviews/",
+    "over": "credits {cost} against charge {corrects_charge_id}, which had {before} left after "
+    "earlier corrections: more than remains of it; correct by at most what remains, or say "
+    "why more is right in x_AllowOver (`openchargeback correct --allow-over REASON`)",
 }
 
+
+
+def originals(con: duckdb.DuckDBPyConnection, frozen_charges: list[str]) -> None:
+    """What corrections need of the finalized months' frozen charges (``frozen_charges``:
+    their files): the charges they name, and earlier corrections of those."""
+    SQL.run(con, "correction_originals", {"files": frozen_charges})
 
 
 def problems(
@@ -50,6 +65,17 @@ def problems(
         correction_files=[f.shown for f in files if f.correction],
         periods=periods,
     )
+    return _located(rows, files)
+
+
+def checks(con: duckdb.DuckDBPyConnection, files: list[FocusFile]) -> list[Problem]:
+    """Correction rows billed where the corrected charge is not, or crediting more than is
+    left of it (after decisions: see correction_checks.sql)."""
+    return _located(SQL.query(con, "correction_checks"), files)
+
+
+def _located(rows: list[dict[str, Any]], files: list[FocusFile]) -> list[Problem]:
+    """Each row's problem at its file and line."""
     by_shown = {f.shown: f for f in files}
     lines = {  # one pass over each file for all its rows
         shown: line_numbers(by_shown[shown], [r["row_number"] for r in rows if r["file"] == shown])

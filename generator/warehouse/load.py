@@ -12,13 +12,13 @@ from typing import Any
 
 import duckdb
 
-from generator.common.errors import Problem
+from generator.common.errors import DataError, Problem
 from generator.common.progress import progress
 from generator.common.sql import Scripts, insert, json_path
 from generator.read.config import TAG_FIELDS, Config
 from generator.read.focus import FocusFile, read_focus_file
 from generator.read.layout import period_files
-from generator.warehouse import corrections, flags, reviews
+from generator.warehouse import corrections, flags, frozen, reviews
 from generator.warehouse import periods as lifecycle
 
 SQL = Scripts.beside(__file__)
@@ -31,6 +31,8 @@ class Warehouse:
     periods: list[str]
     files: list[FocusFile]
     problems: list[Problem] = field(default_factory=list)
+    frozen: list[str] = field(default_factory=list)  # finalized: read from frozen records
+    notes: list[str] = field(default_factory=list)  # worth saying, not problems
 
     def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Rows of one of the warehouse's own queries (``warehouse/sql/NAME.sql``)."""
@@ -67,10 +69,14 @@ def load(
     periods: Iterable[str] | None = None,
     extra_files: Iterable[FocusFile] = (),
     database: str = ":memory:",
+    rederive: bool = False,
 ) -> Warehouse:
     """Build the warehouse for the repo (or some periods); problems are collected, not raised.
 
-    ``extra_files`` are read as if they were in place (``ingest --dry-run`` uses this).
+    A finalized period is read from its frozen record (``frozen.py``), the others from their
+    files. ``extra_files`` are read as if they were in place (``ingest --dry-run`` uses
+    this); ``rederive`` derives the finalized periods from their files too, with today's
+    settings and code (``check --rederive`` compares the two).
     """
     con = duckdb.connect(database)
     SQL.run(con, "settings", temp_directory=f"{tempfile.gettempdir()}/openchargeback.duckdb.tmp")
@@ -80,16 +86,44 @@ def load(
     replaced = {(f.period, f.source, f.correction) for f in extra}
     files = [f for f in files if (f.period, f.source, f.correction) not in replaced] + extra
     wanted = sorted(set(wanted) | {f.period for f in extra})
+    kept, notes = frozen_periods(cfg, wanted, problems) if not rederive else ([], [])
+    live = [p for p in wanted if p not in kept]
     required: tuple[str, ...] = ("BillingPeriodStart", "BilledCost")
     if cfg.cost_basis == "EffectiveCost":
         required += ("EffectiveCost",)
-    for f in progress(files, "Reading FOCUS files", lambda f: f.shown):
+    read = [f for f in files if f.period in live]
+    for f in progress(read, "Reading FOCUS files", lambda f: f.shown):
         problems += read_focus_file(con, f, required)
     problems += lifecycle.verify(cfg, wanted, files)
+    frozen.attach_history(con, cfg, kept)
     SQL.run(con, "normalize", cost_basis=cfg.cost_basis, **tag_params(cfg))
-    problems += corrections.problems(con, files, wanted)
+    corrections.originals(con, [str(frozen.table_file(cfg, p, "charges")) for p in kept])
+    problems += corrections.problems(con, read, wanted)
     flags.flag(con, cfg)
-    problems += reviews.apply(con, cfg, wanted)
+    problems += reviews.apply(con, cfg, live)
     SQL.run(con, "charges")
+    problems += corrections.checks(con, read)
     SQL.run(con, "statement_lines", minor_units=cfg.currency.minor_units)
-    return Warehouse(cfg=cfg, con=con, periods=wanted, files=files, problems=problems)
+    frozen.attach_results(con, cfg, kept)
+    return Warehouse(cfg=cfg, con=con, periods=wanted, files=files, problems=problems,
+                     frozen=kept, notes=notes)
+
+
+def frozen_periods(cfg: Config, periods: list[str], problems: list[Problem]
+                   ) -> tuple[list[str], list[str]]:
+    """The finalized periods read from their frozen records, and a note for each one
+    finalized before records were kept (it is derived from its inputs meanwhile)."""
+    kept, notes = [], []
+    for period in periods:
+        try:
+            record = lifecycle.read_period(cfg, period)
+        except DataError as exc:
+            problems += exc.problems
+            continue
+        if lifecycle.is_frozen(record):
+            kept.append(period)
+        elif record["status"] == "finalized":
+            notes.append(f"periods/{period} was finalized before frozen records were kept: it "
+                         "is derived from its files with today's settings; record it with "
+                         f"`openchargeback periods finalize {period}`")
+    return kept, notes

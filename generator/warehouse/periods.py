@@ -1,13 +1,15 @@
 """Period state: ``open`` → ``closed`` → ``finalized``, read from periods/YYYY-MM/period.yaml.
 
-A finalized period records the SHA-256 of every input file and review file; ``verify``
-reports each difference, naming the file. The commands that change a period's state are in
-``generator.commands.periods``.
+A finalized period records the SHA-256 of every input file, review file and file of its
+frozen record (``frozen/``, see ``frozen.py``); ``verify`` reports each difference, naming
+the file. The commands that change a period's state are in ``generator.commands.periods``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from generator.read.config import Config
 from generator.read.focus import FocusFile
 from generator.read.layout import file_key, period_record, review_keys
 from generator.read.yamlfile import check_schema, load_yaml
+from generator.warehouse import frozen
 
 STATUSES = ("open", "closed", "finalized")
 SCHEMA: dict[str, Any] = {
@@ -25,7 +28,8 @@ SCHEMA: dict[str, Any] = {
     "finalized_at": object,
     "files": {"*": str},
     "reviews": {"*": str},
-    "history": [{"action": str, "by": str, "at": object, "reason": str}],
+    "frozen": {"*": str},
+    "history": [{"action": str, "by": str, "at": object, "reason": str, "note": str}],
 }
 FIX = (
     "restore it (`git checkout <commit> -- <file>`) and put changes to a finalized period "
@@ -71,12 +75,21 @@ def require_open(cfg: Config, period: str, doing: str) -> None:
         raise DataError([Problem(f"periods/{period}", f"is {current}; cannot {doing}; {hint}")])
 
 
+def is_frozen(record: dict[str, Any]) -> bool:
+    """A finalized period with its frozen record (one finalized before records were kept is
+    derived from its inputs until ``periods finalize`` records it)."""
+    return record["status"] == "finalized" and isinstance(record.get("frozen"), dict)
+
+
 def verify(cfg: Config, periods: Iterable[str], files: Iterable[FocusFile]) -> list[Problem]:
-    """Every difference between the finalized periods and the hashes they recorded."""
+    """Every difference between the finalized periods and the hashes they recorded: input
+    files, review files and the files of the frozen record. The files are hashed on every
+    core at once (SHA-256 releases the GIL)."""
     problems: list[Problem] = []
     by_period: dict[str, list[FocusFile]] = {}
     for f in files:
         by_period.setdefault(f.period, []).append(f)
+    checks: list[tuple[str, str, str | None, Path | None]] = []  # shown, period, sha, path
     for period in periods:
         try:
             record = read_period(cfg, period)
@@ -85,32 +98,29 @@ def verify(cfg: Config, periods: Iterable[str], files: Iterable[FocusFile]) -> l
             continue
         if record["status"] != "finalized":
             continue
+        prefix = f"periods/{period}/"
         inputs = {file_key(f): f.path for f in by_period.get(period, [])}
-        problems += _compare(
-            f"periods/{period}/", record.get("files") or {}, inputs, period
-        )
-        problems += _compare("", record.get("reviews") or {}, review_keys(cfg, period), period)
+        checks += _pairs(prefix, record.get("files") or {}, inputs, period)
+        checks += _pairs("", record.get("reviews") or {}, review_keys(cfg, period), period)
+        if is_frozen(record):
+            checks += _pairs(prefix, record["frozen"], frozen.present(cfg, period), period)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        found = list(pool.map(lambda c: sha256(c[3]) if c[2] and c[3] else None, checks))
+    for (shown, period, expected, path), digest in zip(checks, found, strict=True):
+        if path is None:
+            problems.append(Problem(shown, f"was removed after period {period} was finalized; "
+                                           f"{FIX}"))
+        elif expected is None:
+            problems.append(Problem(shown, f"was added after period {period} was finalized; "
+                                           f"{FIX}"))
+        elif digest != expected:
+            problems.append(Problem(shown, f"changed after period {period} was finalized (its "
+                                           f"SHA-256 no longer matches periods/{period}/"
+                                           f"period.yaml); {FIX}"))
     return problems
 
 
-def _compare(
-    prefix: str, recorded: dict[str, str], present: dict[str, Path], period: str
-) -> list[Problem]:
-    problems = []
-    for name in sorted(set(recorded) | set(present)):
-        shown = prefix + name
-        if name not in present:
-            problems.append(
-                Problem(shown, f"was removed after period {period} was finalized; {FIX}")
-            )
-        elif name not in recorded:
-            problems.append(Problem(shown, f"was added after period {period} was finalized; {FIX}"))
-        elif sha256(present[name]) != recorded[name]:
-            problems.append(
-                Problem(
-                    shown,
-                    f"changed after period {period} was finalized (its SHA-256 no longer "
-                    f"matches periods/{period}/period.yaml); {FIX}",
-                )
-            )
-    return problems
+def _pairs(prefix: str, recorded: dict[str, str], present: dict[str, Path], period: str
+           ) -> list[tuple[str, str, str | None, Path | None]]:
+    return [(prefix + name, period, recorded.get(name), present.get(name))
+            for name in sorted(set(recorded) | set(present))]

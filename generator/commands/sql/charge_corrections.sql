@@ -5,6 +5,6 @@ SELECT
     status AS state,
     cost AS charged,
     coalesce(json_extract_string(extra, '$.x_CorrectionReason'), ChargeDescription) AS reason
-FROM charges
+FROM every_charge
 WHERE corrects_charge_id = $charge_id
 ORDER BY period, charge_id;

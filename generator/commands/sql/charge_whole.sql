@@ -1,2 +1,2 @@
 -- One charge for `charges ID`: every column of it.
-SELECT * FROM charges WHERE charge_id = $charge_id;
+SELECT * FROM every_charge WHERE charge_id = $charge_id;

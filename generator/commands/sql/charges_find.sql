@@ -17,7 +17,7 @@ SELECT
     cost AS charged,
     flags,
     Tags AS tags
-FROM charges
+FROM every_charge
 WHERE ($period IS NULL OR period = $period)
   AND ($pi_email IS NULL OR pi_email = lower(trim($pi_email)))
   AND ($project_id IS NULL OR project_id = $project_id)

@@ -1,2 +1,2 @@
 -- The charge a correction corrects: every column, with its effective attribution.
-SELECT * FROM charges WHERE charge_id = $charge_id;
+SELECT * FROM every_charge WHERE charge_id = $charge_id;

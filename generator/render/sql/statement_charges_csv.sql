@@ -17,7 +17,7 @@ SELECT
     c.decision,
     c.decision_reason
 FROM statement_charges s
-JOIN charges c USING (charge_id)
-WHERE list_contains($periods, s.period)
+JOIN every_charge c USING (charge_id)
+WHERE list_contains($periods, s.period) AND list_contains($periods, c.period)
 ORDER BY s.period, s.pi_email NULLS LAST, s.project_id NULLS LAST, s.service, s.resource_id,
     c.charge_start, s.charge_id;

@@ -8,7 +8,7 @@ SELECT
              c.ChargeDescription) AS description,
     s.charged
 FROM statement_charges s
-JOIN charges c USING (charge_id)
-WHERE s.correction AND list_contains($periods, s.period)
+JOIN every_charge c USING (charge_id)
+WHERE s.correction AND list_contains($periods, s.period) AND list_contains($periods, c.period)
 ORDER BY s.period, s.pi_email NULLS LAST, s.project_id NULLS LAST, c.charge_start,
     s.charge_id;

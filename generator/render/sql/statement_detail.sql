@@ -19,6 +19,7 @@ WITH billed AS (
         round(cost, $minor_units) AS cost_r
     FROM charges
     WHERE status = 'billed' AND list_contains($periods, period)
+      AND period NOT IN (SELECT period FROM frozen_periods)
 ),
 leftover AS (
     SELECT
@@ -56,7 +57,10 @@ SELECT
         THEN sign(contracted_units) * $unit ELSE 0 END AS contracted_cost,
     cost_r + CASE WHEN cost_rank <= abs(cost_units)
         THEN sign(cost_units) * $unit ELSE 0 END AS charged
-FROM ranked;
+FROM ranked
+-- A finalized month's charges keep the shares they were given when it was finalized.
+UNION ALL BY NAME
+SELECT * FROM frozen_statement_charges WHERE list_contains($periods, period);
 
 CREATE OR REPLACE TABLE statement_resources AS
 SELECT

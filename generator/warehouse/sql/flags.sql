@@ -46,15 +46,21 @@ WHERE p.end_date IS NOT NULL AND CAST(n.charge_start AS DATE) > p.end_date
   AND n.corrects_charge_id IS NULL
 UNION ALL
 -- A project's period total against the average of its trailing three periods (the ones
--- the repository has); a project with no history is not a spike.
+-- the repository has: a finalized month counts with its totals as frozen); a project with
+-- no history is not a spike. Only the months read here (normalized) are flagged.
 SELECT n.charge_id, 'cost_spike' FROM normalized n
 JOIN (
-    WITH totals AS (
+    WITH current AS (
         SELECT period, project_id, sum(cost) AS total
         FROM normalized WHERE project_id IS NOT NULL AND corrects_charge_id IS NULL
         GROUP BY ALL
     ),
-    months AS (SELECT DISTINCT period FROM normalized),
+    totals AS (
+        SELECT * FROM current
+        UNION ALL
+        SELECT period, project_id, total FROM frozen_totals
+    ),
+    months AS (SELECT DISTINCT period FROM normalized UNION SELECT period FROM frozen_periods),
     prior AS (
         SELECT m.period, t.period AS earlier
         FROM months m JOIN months t
@@ -65,12 +71,12 @@ JOIN (
         SELECT tr.period, cur.project_id,
                coalesce(sum(past.total), 0) / count(DISTINCT tr.earlier) AS average
         FROM prior tr
-        JOIN totals cur ON cur.period = tr.period
+        JOIN current cur ON cur.period = tr.period
         LEFT JOIN totals past ON past.period = tr.earlier AND past.project_id = cur.project_id
         GROUP BY ALL
     )
     SELECT cur.period, cur.project_id
-    FROM totals cur JOIN history h USING (period, project_id)
+    FROM current cur JOIN history h USING (period, project_id)
     WHERE cur.total >= $spike_min_amount
       AND h.average > 0
       AND cur.total > $spike_factor * h.average

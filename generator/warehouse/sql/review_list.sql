@@ -14,7 +14,7 @@ SELECT
     status,
     decision,
     decision_reason
-FROM charges
+FROM every_charge
 WHERE ($period IS NULL OR period = $period)
   AND ($flag IS NULL OR list_bool_or(list_transform(flags, lambda x: x GLOB $flag)) IS TRUE)
   AND CASE $status
