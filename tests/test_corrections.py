@@ -40,7 +40,8 @@ def repo(make_repo) -> Path:
 def charge(root: Path, period: str, resource: str) -> str:
     wh = loader.load(load_config(root))
     (found,) = wh.con.execute(
-        "SELECT charge_id FROM every_charge WHERE period = ? AND resource_id = ?", [period, resource]
+        "SELECT charge_id FROM every_charge WHERE period = ? AND resource_id = ?",
+        [period, resource],
     ).fetchall()
     return str(found[0])
 
