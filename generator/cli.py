@@ -117,9 +117,12 @@ def command(target: str, group: typer.Typer = app, name: str | None = None,
 
 @command("ingest.run")
 def ingest(file: Annotated[Path, typer.Argument(help="A FOCUS file: .csv, .csv.gz or .parquet.")],
-           source: Annotated[str, option("-s", "--source", help="Source name, e.g. aws.")],
-           period: Period = None, dry_run: DryRun = False) -> None:
-    """Validate a FOCUS file and place it at periods/YYYY-MM/SOURCE.ext."""
+           source: Annotated[str | None, option("-s", "--source", help="Source name, e.g. aws; "
+                             "without it, the sources' match rules route each row.")] = None,
+           period: Annotated[str | None, option("-p", "--period", help="Take only this month's "
+                             "rows (YYYY-MM); without it, each row goes to its month.")] = None,
+           dry_run: DryRun = False) -> None:
+    """Validate a FOCUS file; place each row at periods/YYYY-MM/SOURCE.ext of its month."""
 
 
 @command("check.main")

@@ -37,6 +37,9 @@ TAG_FIELDS = (
     "account_code",
 )
 
+# What a source's rows may be recognized by, besides a pattern on any column.
+MATCH_COLUMNS = ("ProviderName", "InvoiceIssuerName", "BillingAccountId")
+
 SCHEMA: dict[str, Any] = {
     "organization": {"name": str, "contact": str, "address": str, "logo": str},
     "currency": {"code": str, "symbol": str, "minor_units": int},
@@ -47,7 +50,10 @@ SCHEMA: dict[str, Any] = {
         "fund_org_patterns": STR_OR_LIST,
         "cost_spike": {"factor": NUMBER, "min_amount": NUMBER},
     },
-    "sources": {"*": {"name": str, "credit_fund_org": str, "account": str}},
+    "sources": {"*": {
+        "name": str, "credit_fund_org": str, "account": str,
+        "match": {**dict.fromkeys(MATCH_COLUMNS, STR_OR_LIST), "column": str, "pattern": str},
+    }},
     "journal": {
         "template": str,
         "default_account": str,
@@ -90,12 +96,40 @@ class PatternRule:
     pattern: str
 
 
+SOURCE_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # it names the files periods/*/KEY.csv
+
+
+@dataclass(frozen=True)
+class Match:
+    """``sources.KEY.match``: how a row of a mixed export is recognized as this source's. A
+    row matches when every rule given does: each column's value is one of ``values``
+    (ignoring case and surrounding spaces) and ``pattern`` is found in ``column``'s."""
+
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, accepted values)
+    column: str | None = None
+    pattern: re.Pattern[str] | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.values) + ((self.column,) if self.column else ())
+
+    def matches(self, row: dict[str, str | None]) -> bool:
+        for column, accepted in self.values:
+            value = (row.get(column) or "").strip().lower()
+            if value not in (a.strip().lower() for a in accepted):
+                return False
+        if self.column and self.pattern:
+            return self.pattern.search(row.get(self.column) or "") is not None
+        return True
+
+
 @dataclass(frozen=True)
 class Source:
     key: str
     name: str
     credit_fund_org: str | None = None
     account: str | None = None
+    match: Match | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +297,7 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
             name=str(value.get("name") or key),
             credit_fund_org=_opt_str(value.get("credit_fund_org")),
             account=_opt_str(value.get("account")),
+            match=_match(str(key), value.get("match"), where, problems),
         )
         for key, value in (raw.get("sources") or {}).items()
         if isinstance(value, dict)
@@ -330,6 +365,28 @@ def _site(raw: Any, people: dict[str, Person], where: str, problems: list[Proble
         department_heads={str(k): tuple(str(e).lower() for e in as_tuple(v))
                           for k, v in (heads.items() if isinstance(heads, dict) else ())},
     )
+
+
+def _match(key: str, raw: Any, where: str, problems: list[Problem]) -> Match | None:
+    """``sources.KEY.match``, checked: at least one rule, column and pattern together."""
+    if not isinstance(raw, dict):
+        return None
+    here = f"sources.{key}.match"
+    if not SOURCE_KEY.fullmatch(key):
+        problems.append(Problem(where, f"sources.{key}: a source whose rows are routed names "
+                                "files; use lowercase letters, digits, - and _"))
+    values = tuple((c, as_tuple(raw[c])) for c in MATCH_COLUMNS if raw.get(c))
+    column, pattern = raw.get("column"), raw.get("pattern")
+    if bool(column) != bool(pattern):
+        problems.append(Problem(where, f"{here}: give column and pattern together "
+                                "(pattern is a regular expression found in column's value)"))
+    compiled = None
+    if column and _check_regex(pattern, f"{here}.pattern", where, problems):
+        compiled = re.compile(str(pattern))
+    if not values and not column:
+        problems.append(Problem(where, f"{here}: give ProviderName, InvoiceIssuerName, "
+                                "BillingAccountId, or column and pattern"))
+    return Match(values, str(column) if column else None, compiled)
 
 
 def _opt_str(value: Any) -> str | None:

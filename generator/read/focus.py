@@ -63,6 +63,11 @@ TEXT_COLUMNS = (
 )
 KNOWN_COLUMNS = DECIMAL_COLUMNS + TIMESTAMP_COLUMNS + TEXT_COLUMNS
 REQUIRED = ("BillingPeriodStart", "BilledCost")
+
+
+def required_columns(cost_basis: str) -> tuple[str, ...]:
+    """The columns no row may leave empty: ``REQUIRED`` and the cost basis, if another."""
+    return REQUIRED + ((cost_basis,) if cost_basis not in REQUIRED else ())
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 MAX_PROBLEMS_PER_FILE = 50
 
@@ -283,32 +288,3 @@ def line_numbers(f: FocusFile, rows: list[int]) -> dict[int, int]:
             start = reader.line_num + 1
     return found
 
-
-def detect_period(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str | None, list[Problem]]:
-    """The month most rows' BillingPeriodStart falls in (the file is not otherwise checked)."""
-    f = FocusFile(path=path, source="", period="", shown=str(path))
-    suffix = focus_suffix(path)
-    if suffix is None:
-        return None, [Problem(str(path), "not a FOCUS file; use .csv, .csv.gz or .parquet")]
-    parquet = suffix == ".parquet"
-    if parquet:
-        columns, problems = _parquet_header(con, f)
-    else:
-        columns, problems = _csv_header(f, gzipped=suffix == ".csv.gz")
-    if problems:
-        return None, problems
-    if "BillingPeriodStart" not in columns:
-        return None, [Problem(str(path), "column BillingPeriodStart is missing")]
-    try:
-        SQL.run(con, "focus_macros")
-        rows = SQL.query(
-            con,
-            "focus_period",
-            {"parquet": parquet},
-            **scan_params(path, columns, store_rejects=False),
-        )
-    except duckdb.Error as exc:
-        return None, [Problem(str(path), _duckdb_message(exc))]
-    if not rows:
-        return None, [Problem(str(path), "no row has a BillingPeriodStart date; give -p YYYY-MM")]
-    return str(rows[0]["month"]), []

@@ -16,7 +16,7 @@ from generator.common.errors import Problem
 from generator.common.progress import progress
 from generator.common.sql import Scripts, insert, json_path
 from generator.read.config import TAG_FIELDS, Config
-from generator.read.focus import FocusFile, read_focus_file
+from generator.read.focus import FocusFile, read_focus_file, required_columns
 from generator.read.layout import period_files
 from generator.warehouse import corrections, flags, reviews
 from generator.warehouse import periods as lifecycle
@@ -80,9 +80,7 @@ def load(
     replaced = {(f.period, f.source, f.correction) for f in extra}
     files = [f for f in files if (f.period, f.source, f.correction) not in replaced] + extra
     wanted = sorted(set(wanted) | {f.period for f in extra})
-    required: tuple[str, ...] = ("BillingPeriodStart", "BilledCost")
-    if cfg.cost_basis == "EffectiveCost":
-        required += ("EffectiveCost",)
+    required = required_columns(cfg.cost_basis)
     for f in progress(files, "Reading FOCUS files", lambda f: f.shown):
         problems += read_focus_file(con, f, required)
     problems += lifecycle.verify(cfg, wanted, files)
