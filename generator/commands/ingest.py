@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -29,11 +30,13 @@ from generator.common.errors import DataError, Problem, UsageError, at
 from generator.common.money import format_money
 from generator.common.months import is_period
 from generator.common.sql import Scripts, json_path
-from generator.read.config import MATCH_COLUMNS, SOURCE_KEY, Config
+from generator.read.columns import how_read, read_as
+from generator.read.config import MATCH_COLUMNS, SOURCE_KEY, TAG_FIELDS, Config
 from generator.read.focus import (
     KNOWN_COLUMNS,
     SUFFIXES,
     FocusFile,
+    file_header,
     focus_suffix,
     line_numbers,
     read_focus_file,
@@ -70,6 +73,15 @@ class LeftOut:
 
 
 @dataclass
+class Explanation:
+    """``ingest --explain``: how the file was read and why rows would wait for review."""
+
+    columns: list[tuple[str, str]]  # (the header's name, how it was read)
+    tags: list[str]  # which tag keys filled which field; keys nothing reads
+    flagged: list[tuple[int, list[str]]]  # (line in the file, why: one reason per flag)
+
+
+@dataclass
 class IngestResult:
     file: Path
     placed: list[Placed]
@@ -77,6 +89,7 @@ class IngestResult:
     left_out: list[LeftOut] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     routed: bool = False  # sources chosen by the config's match rules, not -s
+    explained: Explanation | None = None
 
     @property
     def rows(self) -> int:
@@ -103,7 +116,10 @@ def ingest(
     source: str | None = None,
     period: str | None = None,
     dry_run: bool = False,
+    explain: bool = False,
 ) -> IngestResult:
+    """Place ``file``'s rows (or, with ``dry_run`` or ``explain``, say where they would go)."""
+    dry_run = dry_run or explain
     if source is not None and not SOURCE_KEY.fullmatch(source):
         raise UsageError(
             f"source {source!r}: use lowercase letters, digits, - and _ (it names the file)"
@@ -151,12 +167,14 @@ def ingest(
         if own:
             raise DataError(own)
         placed = [_placed(cfg, wh, f, suffix) for f in incoming]
+        explained = _explain(con, cfg, wh, alone, incoming, parts) if explain else None
         if not dry_run:
             for f, p in zip(incoming, placed, strict=True):
                 _place(f.path, p.target, f.source)
     return IngestResult(
         file=file, placed=placed, dry_run=dry_run, left_out=left_out,
         warnings=[p for p in wh.problems if p not in own], routed=source is None,
+        explained=explained,
     )
 
 
@@ -286,6 +304,65 @@ def _place(path: Path, target: Path, source: str) -> None:
             other.unlink(missing_ok=True)
 
 
+def _explain(con: duckdb.DuckDBPyConnection, cfg: Config, wh: loader.Warehouse, alone: FocusFile,
+             incoming: list[FocusFile], parts: dict[int, Part]) -> Explanation:
+    header, _ = file_header(con, alone)
+    columns = [(name, how_read(name, read, KNOWN_COLUMNS))
+               for name, read in zip(header, read_as(header, KNOWN_COLUMNS), strict=True)]
+    files = [f.shown for f in incoming]
+    seen = {r["key"]: r["n"] for r in SQL.query(wh.con, "ingest_tag_keys", files=files)}
+    tags = []
+    for name in TAG_FIELDS:
+        filled = [f"{key} ({count(seen[key], 'row')})" for key in cfg.tags[name] if key in seen]
+        tags.append(f"{name} <- {', '.join(filled)}" if filled else
+                    f"{name}: no row has a tag of tags.{name} ({', '.join(cfg.tags[name])})")
+    mapped = {_tag_folded(k): name for name in TAG_FIELDS for k in cfg.tags[name]}
+    for key in sorted(set(seen) - {k for keys in cfg.tags.values() for k in keys}):
+        hint = mapped.get(_tag_folded(key))
+        tags.append(f"{key} ({count(seen[key], 'row')}): not read" + (
+            f"; it looks like {hint}: add {key!r} to tags.{hint} in data/config.yaml"
+            if hint else ""))
+    # A part keeps the file's order: its n-th row is the n-th of the file's rows sent to it.
+    order: dict[Part, list[int]] = {}
+    for number in sorted(parts):
+        order.setdefault(parts[number], []).append(number)
+    part_of = {f.shown: Part(f.period, f.source) for f in incoming}
+    rows = SQL.query(wh.con, "ingest_flagged", files=files)
+    numbers = [order[part_of[r["file"]]][r["row_number"] - 1] for r in rows]
+    lines = line_numbers(alone, numbers)
+    flagged = [(lines.get(n, n + 1), [_why(cfg, flag, r) for flag in r["flags"]])
+               for n, r in zip(numbers, rows, strict=True)]
+    return Explanation(columns, tags, sorted(flagged))
+
+
+def _tag_folded(key: str) -> str:
+    """A tag key without a provider prefix (``user:``, ``aws:``...), case, ``_`` or ``-``."""
+    return re.sub(r"[_\-\s]", "", key.rsplit(":", 1)[-1].rsplit("/", 1)[-1]).lower()
+
+
+def _why(cfg: Config, flag: str, row: dict[str, Any]) -> str:
+    keys = {name: ", ".join(cfg.tags[name]) for name in TAG_FIELDS}
+    reasons = {
+        "missing_pi_email": f"no tag of tags.pi_email ({keys['pi_email']}) has a value, and "
+                            "data/projects.yaml gives no PI for its project",
+        "missing_project_id": f"no tag of tags.project_id ({keys['project_id']}) has a value",
+        "missing_fund_org": f"no tag of tags.fund_org ({keys['fund_org']}) has a value, and "
+                            "data/projects.yaml gives none for its project",
+        "invalid_fund_org": f"{row['fund_org']!r} matches none of review.fund_org_patterns",
+        "invalid_pi_email": f"{row['pi_email']!r} is not a plain email address",
+        "invalid_tags": "Tags is not a flat JSON object of text values",
+        "period_mismatch": "BillingPeriodStart is in another month than the file's",
+        "currency_mismatch": f"BillingCurrency {row['currency']!r} is not "
+                             f"currency.code {cfg.currency.code}",
+        "duplicate": "the same row is in another source's file of the month",
+        "project_ended": "charged after its project's end_date (data/projects.yaml)",
+        "cost_spike": "its project's month is above review.cost_spike times its average",
+    }
+    if flag.startswith("pattern:"):
+        return f"{flag} (review.patterns: {flag.removeprefix('pattern:')})"
+    return f"{flag} ({reasons[flag]})" if flag in reasons else flag
+
+
 def describe(cfg: Config, r: IngestResult) -> Output:
     output = Output()
     for warning in r.warnings:
@@ -310,9 +387,31 @@ def describe(cfg: Config, r: IngestResult) -> Output:
     for out in r.left_out:
         output.say(f"left out {count(out.rows, 'row')} of {out.period} "
                    f"({format_money(out.total, money)}): not asked for with -p")
+    if r.explained:
+        output.extend(explanation(r.file, r.explained))
+    return output
+
+
+EXPLAINED_ROWS = 100
+
+
+def explanation(file: Path, e: Explanation) -> Output:
+    output = Output()
+    output.say(f"columns of {file.name}:")
+    for name, how in e.columns:
+        output.say(f"  {name}: {how}")
+    output.say("tags (data/config.yaml tags):")
+    for text in e.tags:
+        output.say(f"  {text}")
+    output.say(f"flagged rows, held for review: {len(e.flagged)}" if e.flagged else
+               "no row would be flagged")
+    for line, reasons in e.flagged[:EXPLAINED_ROWS]:
+        output.say(f"  line {line}: {'; '.join(reasons)}")
+    if len(e.flagged) > EXPLAINED_ROWS:
+        output.say(f"  ... {len(e.flagged) - EXPLAINED_ROWS} more")
     return output
 
 
 def run(cfg: Config, file: Path, source: str | None, period: str | None,
-        dry_run: bool) -> Output:
-    return describe(cfg, ingest(cfg, file, source, period, dry_run))
+        dry_run: bool, explain: bool) -> Output:
+    return describe(cfg, ingest(cfg, file, source, period, dry_run, explain))

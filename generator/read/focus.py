@@ -18,6 +18,7 @@ import duckdb
 
 from generator.common.errors import Problem, at
 from generator.common.sql import Scripts
+from generator.read.columns import read_as
 
 SQL = Scripts.beside(__file__)
 DECIMAL_COLUMNS = (
@@ -98,16 +99,13 @@ def read_focus_file(
     if suffix is None:
         return [Problem(f.shown, "not a FOCUS file; use .csv, .csv.gz or .parquet")]
     parquet = suffix == ".parquet"
-    if parquet:
-        columns, problems = _parquet_header(con, f)
-    else:
-        columns, problems = _csv_header(f, gzipped=suffix == ".csv.gz")
+    columns, problems = file_header(con, f)
     if problems:
         return problems
     problems += [
         Problem(f.shown, f"column {name} is missing; FOCUS files need {', '.join(required)}")
         for name in required
-        if name not in columns
+        if name not in read_as(columns, KNOWN_COLUMNS)
     ]
     if problems:
         return problems
@@ -137,10 +135,20 @@ def read_focus_file(
     return problems
 
 
+def file_header(con: duckdb.DuckDBPyConnection, f: FocusFile) -> tuple[list[str], list[Problem]]:
+    """The file's column names as written, or why they cannot be read."""
+    if focus_suffix(f.path) == ".parquet":
+        return _parquet_header(con, f)
+    return _csv_header(f, gzipped=focus_suffix(f.path) == ".csv.gz")
+
+
 def read_shape(columns: list[str], required: tuple[str, ...], parquet: bool) -> dict[str, Any]:
-    """The shape of ``focus_read.sql.j2`` for a file with these columns."""
+    """The shape of ``focus_read.sql.j2`` for a file with these columns (its header): each
+    is read under the name ``columns.read_as`` gives it."""
+    names = read_as(columns, KNOWN_COLUMNS)
     return {
-        "columns": columns,
+        "header": list(zip(columns, names, strict=True)),
+        "columns": names,
         "known": KNOWN_COLUMNS,
         "decimal": DECIMAL_COLUMNS,
         "timestamp": TIMESTAMP_COLUMNS,
