@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 
 from generator.common.addresses import is_plain_address
 from generator.common.errors import DataError, Problem
 from generator.common.files import shown
 from generator.common.money import Currency
+from generator.common.shipped import PACKAGE
 from generator.read.registry import Person, Project, load_people, load_projects
 from generator.read.yamlfile import NUMBER, STR_OR_LIST, as_tuple, check_schema, get, load_yaml
 
@@ -295,7 +297,7 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         str(key): Source(
             key=str(key),
             name=str(value.get("name") or key),
-            credit_fund_org=_opt_str(value.get("credit_fund_org")),
+            credit_fund_org=_opt_str(value.get("credit_fund_org")) or None,  # "": missing
             account=_opt_str(value.get("account")),
             match=_match(str(key), value.get("match"), where, problems),
         )
@@ -328,6 +330,45 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         site=site,
         raw=raw,
     )
+
+
+EDIT_MARK = re.compile(r"#\s*EDIT\b")
+SKELETON_CONFIG = PACKAGE / "skeleton" / "data" / "config.yaml"
+
+
+def placeholders(root: Path, config_file: Path | None = None) -> list[Problem]:
+    """Values still as ``init`` or ``migrate`` left them: a value on a line marked ``# EDIT``
+    that is empty or is still the example ``init`` wrote. One problem per kind of key."""
+    path = config_file or root / "data" / "config.yaml"
+    where = shown(root, path)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    example = yaml.safe_load(SKELETON_CONFIG.read_text(encoding="utf-8")) or {}
+    found: dict[str, list[tuple[int, str, Any]]] = {}
+
+    def walk(node: yaml.Node, keys: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, (*keys, str(key.value)))
+        elif keys and EDIT_MARK.search(lines[node.start_mark.line]):
+            value = yaml.safe_load(yaml.serialize(node))
+            if value in ("", None, []) or value == get(example, ".".join(keys)):
+                found.setdefault(keys[-1], []).append(
+                    (node.start_mark.line + 1, ".".join(keys), value))
+
+    root_node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root_node is not None:
+        walk(root_node, ())
+    problems = []
+    for items in found.values():
+        first, keys = items[0][0], ", ".join(k for _, k, _ in items)
+        empty = all(v in ("", None, []) for _, _, v in items)
+        what = "empty" if empty else "still the example `openchargeback init` wrote"
+        one = len(items) == 1
+        then = "it, then delete its # EDIT mark" if one else "each, then delete their # EDIT marks"
+        problems.append(Problem(f"{where}:{first}", f"{keys}: {what}; set {then} "
+                                "(docs/admin/configuration.md)"))
+    return problems
 
 
 def _site(raw: Any, people: dict[str, Person], where: str, problems: list[Problem]) -> Site:
