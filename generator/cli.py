@@ -101,9 +101,21 @@ def command(target: str, group: typer.Typer = app, name: str | None = None,
 
 @command("ingest.run")
 def ingest(file: Annotated[Path, typer.Argument(help="A FOCUS file: .csv, .csv.gz or .parquet.")],
-           source: Annotated[str, option("-s", "--source", help="Source name, e.g. aws.")],
-           period: Period = None, dry_run: DryRun = False) -> None:
-    """Validate a FOCUS file and place it at periods/YYYY-MM/SOURCE.ext."""
+           source: Annotated[Text, option("-s", "--source", help="Source name, e.g. aws; without "
+                             "it, the sources' match rules route each row.")] = None,
+           period: Annotated[Text, option("-p", "--period", help="Take only this month's rows "
+                             "(YYYY-MM); without it, each row goes to its month.")] = None,
+           dry_run: DryRun = False, explain: Annotated[bool, option("--explain", help="Say how "
+               "each column and tag key was read and why rows would be flagged; write "
+               "nothing.")] = False) -> None:
+    """Validate a FOCUS file; place each row at periods/YYYY-MM/SOURCE.ext of its month."""
+
+
+@command("migrate.main", config=False)
+def migrate(old_config: Annotated[Path, typer.Argument(show_default=False, help="The earlier web "
+            "application's config.yaml.")], force: Annotated[bool, option("--force", help=
+            "Replace an existing data/config.yaml.")] = False) -> None:
+    """From the earlier OpenChargeback web application: its config → data/config.yaml."""
 
 
 @command("check.main")
@@ -139,11 +151,10 @@ def export_journal(period: OnePeriod, fmt: Annotated[Literal["gl", "detail", "su
 
 
 @command("build.generate_main")
-def generate(period: OnePeriod, dry_run: Annotated[bool, option(
-                 "--dry-run", help="Render into a temporary folder; write nothing.")] = False,
-             send: Annotated[bool, option("--send", help="Then email each PI their "
-                                          "statements, once (as `send -p`).")] = False,
-             allow_pending: AllowPending = False) -> None:
+def generate(period: OnePeriod, dry_run: Annotated[bool, option("--dry-run", help="Render into "
+                 "a temporary folder; write nothing.")] = False, send: Annotated[bool, option(
+                 "--send", help="Then email each PI their statements, once (as `send -p`).")]
+             = False, allow_pending: AllowPending = False) -> None:
     """Statements for one period (Markdown, PDF, CSV per PI and project); --send emails them."""
 
 
@@ -176,8 +187,7 @@ def review_reassign(
     pi_email: Annotated[str | None, option("--pi", help="New PI email.")] = None,
     project_id: Annotated[str | None, option("--project", help="New project.")] = None,
     fund_org: Annotated[str | None, option("--fund-org", help="New fund/org.")] = None,
-    department: Department = None, period: Period = None,
-) -> None:
+    department: Department = None, period: Period = None) -> None:
     """Bill charges to another PI, project or fund/org."""
 
 
@@ -185,12 +195,11 @@ def review_reassign(
 def correct(charge_id: Annotated[str, typer.Argument(show_default=False, help="The charge to "
                                                      "correct (its ID or first 6+ characters).")],
             amount: Annotated[str, option("--amount", help="Amount to bill, signed: -12.50 is "
-                                          "a credit.")],
-            reason: Reason, period: Annotated[str | None, option(
-                "-p", "--period", help="The open period to bill it in (default: the next open "
-                "one).")] = None, by: By = None,
-            allow_over: Annotated[str | None, option("--allow-over", help="REASON: credit more "
-                                                     "than remains of the charge.")] = None,
+                                          "a credit.")], reason: Reason, period: Annotated[Text,
+            option("-p", "--period", help="The open period to bill it in (default: the next "
+                   "open one).")] = None, by: By = None,
+            allow_over: Annotated[Text, option("--allow-over", help="REASON: credit more than "
+                                               "remains of the charge.")] = None,
             new_period: Annotated[bool, option("--new-period", help="Start the period given "
                                                "with -p for it.")] = False) -> None:
     """Correct a charge of a closed or finalized period with a row in a later open period."""
@@ -220,8 +229,7 @@ def charges(
     tag: Annotated[list[str] | None, option("--tag", help="KEY=VALUE: a raw tag, the key "
                                             "exactly as in Tags (repeatable).")] = None,
     flag: Flag = None, state: Annotated[Literal["billed", "pending", "rejected"] | None, option(
-        "--state", help="billed, pending (review) or rejected.")] = None,
-    fmt: Format = "table",
+        "--state", help="billed, pending (review) or rejected.")] = None, fmt: Format = "table",
 ) -> None:
     """Find charges (by PI, project, fund/org, service, source, tag, flag, state, period)
     with their IDs, state, amounts and raw tags; or show one charge whole."""
@@ -233,25 +241,22 @@ def periods_list() -> None:
 
 
 @command("send.main")
-def send(period: OnePeriod, dry_run: Annotated[bool, option(
-             "--dry-run", help="Write the messages to build/emails/YYYY-MM/*.eml; send "
-             "nothing.")] = False,
-         only: Annotated[list[str] | None, option(
-             "--only", help="Only this PI's email (repeatable).")] = None,
-         resend: Annotated[bool, option(
-             "--resend", help="Also send statements that changed since they were sent, and "
-             "unconfirmed messages; with --only, send those PIs again even if unchanged.")
-         ] = False,
-         allow_pending: AllowPending = False) -> None:
+def send(period: OnePeriod, dry_run: Annotated[bool, option("--dry-run", help="Write the "
+             "messages to build/emails/YYYY-MM/*.eml; send nothing.")] = False,
+         only: Annotated[list[str] | None, option("--only", help="Only this PI's email "
+                                                  "(repeatable).")] = None,
+         resend: Annotated[bool, option("--resend", help="Also send statements that changed "
+             "since they were sent, and unconfirmed messages; with --only, send those PIs again "
+             "even if unchanged.")] = False, allow_pending: AllowPending = False) -> None:
     """Email each PI their statements for a period, once (see periods/YYYY-MM/deliveries.yaml)."""
 
 
 @command("links.main")
-def links(period: Period = None, pi: Annotated[str | None, option("--pi", help="Only this PI.")]
-          = None, staff: Annotated[bool, option("--staff", help="The staff's link and each "
-                                                "department's, not the PIs'.")] = False,
-          fmt: Annotated[Literal["csv", "json"], option("-f", "--format", help="csv (the "
-                                                        "default) or json.")] = "csv") -> None:
+def links(period: Period = None, pi: Annotated[Text, option("--pi", help="Only this PI.")] = None,
+          staff: Annotated[bool, option("--staff", help="The staff's link and each department's, "
+                                        "not the PIs'.")] = False, fmt: Annotated[Literal[
+              "csv", "json"], option("-f", "--format", help="csv (the default) or json.")] = "csv"
+          ) -> None:
     """Each PI's personal link to their pages on the site (as emailed by `send`)."""
 
 
@@ -273,10 +278,10 @@ def periods_reopen(period: PeriodArg, reason: Annotated[str, option(
 
 
 def converter(file: Annotated[Path, typer.Argument(help="The usage export to convert.")],
-              period: OnePeriod, output: Annotated[Path | None, option(
-                  "-o", "--output", help="Write here instead of periods/.")] = None,
-              skip_bad: Annotated[bool, option("--skip-bad", help="Convert the good lines and "
-                                               "report the bad ones.")] = False) -> None: ...
+              period: OnePeriod, output: Annotated[Path | None, option("-o", "--output", help=
+                  "Write here instead of periods/.")] = None, skip_bad: Annotated[bool, option(
+                  "--skip-bad", help="Convert the good lines and report the bad ones.")] = False
+              ) -> None: ...
 
 
 command("convert.convert", convert_app, "slurm", config=False, kind="slurm",

@@ -93,26 +93,29 @@ def test_usage_error_exit_code(repo):
                ).exit_code == 2
 
 
-def test_ingest_detects_period_places_file_and_prints_flags(repo, tmp_path):
+def test_ingest_splits_by_month_places_files_and_prints_flags(repo, tmp_path):
+    """Each row goes to the month of its BillingPeriodStart (the file once went whole to
+    the month with most rows, and the other month's row was flagged period_mismatch)."""
     export = tmp_path / "Nov export.csv"
-    export.write_text("\n".join([
-        HEADER,
-        row(period="2026-11", resource="a", cost="1.25"),
-        row(period="2026-11", resource="b", cost="2", tag=tags(fund="x")),
-        row(period="2026-12", resource="c", cost="3"),
-    ]) + "\n")
+    rows = [row(period="2026-11", resource="a", cost="1.25"),
+            row(period="2026-11", resource="b", cost="2", tag=tags(fund="x")),
+            row(period="2026-12", resource="c", cost="3")]
+    export.write_text("\n".join([HEADER, *rows]) + "\n")
     dry = run("ingest", export, "-s", "gcp", "--dry-run", "--repo", repo)
     assert dry.exit_code == 0, dry.output
-    assert "would place periods/2026-11/gcp.csv: 3 rows, total $6.25" in dry.output
+    assert "split Nov export.csv by month (3 rows) into 2 files:" in dry.output
+    assert "would place periods/2026-11/gcp.csv: 2 rows, total $3.25" in dry.output
+    assert "would place periods/2026-12/gcp.csv: 1 row, total $3.00" in dry.output
     assert not (repo / "periods/2026-11").exists()
     result = run("ingest", export, "-s", "gcp", "--repo", repo)
     assert result.exit_code == 0, result.output
-    assert "placed periods/2026-11/gcp.csv: 3 rows, total $6.25" in result.output
-    assert "billed $1.25, pending review $5.00" in result.output
+    assert "placed periods/2026-11/gcp.csv: 2 rows, total $3.25" in result.output
+    assert "billed $1.25, pending review $2.00" in result.output
     assert "flagged invalid_fund_org: 1" in result.output
-    assert "flagged period_mismatch: 1" in result.output
+    assert "period_mismatch" not in result.output
     assert "not in data/config.yaml sources" in result.output
-    assert (repo / "periods/2026-11/gcp.csv").read_text() == export.read_text()
+    assert (repo / "periods/2026-11/gcp.csv").read_text() == "\n".join([HEADER, *rows[:2]]) + "\n"
+    assert (repo / "periods/2026-12/gcp.csv").read_text() == "\n".join([HEADER, rows[2]]) + "\n"
 
 
 def test_ingest_bad_file_writes_nothing(repo, tmp_path):

@@ -42,6 +42,12 @@ def test_init_makes_a_committed_repo_that_checks_and_builds(tmp_path: Path) -> N
     assert "openchargeback" in (target / "requirements.txt").read_text()
     assert "#" in (target / "data/config.yaml").read_text()  # the template is commented
 
+    # check fails while the values init marked EDIT are its examples (see below)
+    code, output = run("check", "--repo", str(target))
+    assert code == 1
+    assert "organization.name: still the example `openchargeback init` wrote" in output
+    fill_in(target)
+    git(target, "commit", "-qam", "Our institution")
     code, output = run("check", "--repo", str(target))
     assert code == 0, output
     assert "check passed" in output
@@ -51,6 +57,22 @@ def test_init_makes_a_committed_repo_that_checks_and_builds(tmp_path: Path) -> N
     code, output = run("check", "--repo", str(target), "--base", "HEAD")
     assert code == 0, output
     assert "No billing changes." in output
+
+
+def fill_in(root: Path) -> None:
+    """Set every value init marked EDIT, as an institution would; one example value (the
+    fund/org form) is theirs too, so they only delete its mark."""
+    config = root / "data/config.yaml"
+    text = config.read_text()
+    for old, new in (("Example University Research Computing", "Ridge College HPC"),
+                     ("example.edu", "ridge.edu"), ("100100-9100", "200100-9100"),
+                     ("100200-9200", "200200-9200"), ('"7410"', '"5410"'),
+                     ('"7420"', '"5420"'), ('"7400"', '"5400"'),
+                     ("account_pattern: '\\d{4}'", "account_pattern: '5\\d{3}'"),
+                     ("   # EDIT: your ledger's fund/orgs", "")):
+        assert old in text, old
+        text = text.replace(old, new)
+    config.write_text(text)
 
 
 def test_init_refuses_a_folder_with_something_in_it(tmp_path: Path) -> None:
@@ -99,9 +121,62 @@ def test_init_works_from_a_wheel(tmp_path: Path) -> None:
     )
     for args in (["init", "billing"], ["check", "--repo", "billing"],
                  ["build", "--repo", "billing"]):
+        if args[0] == "check":
+            fill_in(tmp_path / "billing")  # check fails until the EDIT values are set
         result = subprocess.run([sys.executable, "-c", script, *args], cwd=tmp_path, env=env,
                                 capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+    # Installed from a package index (a wheel's metadata, no direct_url.json): pinned by version
+    assert "openchargeback==0.1.0" in (tmp_path / "billing/requirements.txt").read_text()
     assert (tmp_path / "billing/.github/workflows/publish.yml").is_file()
     check = yaml.safe_load((tmp_path / "billing/.github/workflows/check.yml").read_text())
     assert "check" in check["jobs"]
+
+
+def test_init_pins_an_installable_openchargeback_and_its_docs_are_true(tmp_path: Path) -> None:
+    """From a local checkout (this test's editable install), no index serves the version:
+    its wheel is committed in vendor/ and requirements.txt installs that. The docs a new
+    repository gets speak of it, not of the demo."""
+    target = tmp_path / "billing"
+    assert run("init", str(target))[0] == 0
+    requirements = (target / "requirements.txt").read_text().splitlines()
+    line = requirements[-1]
+    assert line.startswith("./vendor/openchargeback-") and line.endswith(".whl"), line
+    assert (target / line).is_file()
+    assert git(target, "ls-files", "vendor") == line.removeprefix("./")
+    with zipfile.ZipFile(target / line) as zf:
+        assert "generator/cli.py" in zf.namelist()
+    docs = target / "docs"
+    for page in docs.rglob("*.md"):
+        text = page.read_text()
+        for word in ("demo", "pip install -e", "Marcus Lindqvist", "<!-- new repo"):
+            assert word.lower() not in text.lower(), (page, word)
+    started = (docs / "admin/getting-started.md").read_text()
+    assert "pip install -r requirements.txt" in started
+    assert "A new repository has no months yet" in started
+    code, output = run("build", "--repo", str(target))  # the site builds with these docs
+    assert code == 0, output
+
+
+def test_check_fails_on_init_examples_then_hints_at_a_month_flagged_for_one_reason(
+        tmp_path: Path) -> None:
+    """A new institution's first day: fund/orgs like NSF-ATM-2024 against init's pattern."""
+    target = tmp_path / "billing"
+    assert run("init", str(target))[0] == 0
+    fill_in(target)
+    header = "BillingPeriodStart,BilledCost,ProviderName,ServiceName,ResourceId,Tags"
+    rows = [f'2026-10-01,{n}.00,AWS,EC2,i-{n},"{{""pi_email"":""pi{n}@ridge.edu"",'
+            f'""project_id"":""p{n}"",""fund_org"":""NSF-ATM-2024""}}"' for n in range(1, 6)]
+    export = tmp_path / "aws.csv"
+    export.write_text("\n".join([header, *rows]) + "\n")
+    code, output = run("ingest", str(export), "--repo", str(target))  # routed by match
+    assert code == 0, output
+    assert "flagged invalid_fund_org: 5" in output
+    code, output = run("check", "--repo", str(target))
+    hint = ("hint: most of 2026-10 is flagged invalid_fund_org (5 of 5 charges, $15.00): their "
+            "fund/orgs (such as 'NSF-ATM-2024') match none of review.fund_org_patterns: write "
+            "patterns for your ledger's fund/orgs in data/config.yaml "
+            "(docs/admin/configuration.md, review)")
+    assert hint in output
+    code, output = run("check", "--repo", str(target), "--format", "markdown")
+    assert "> **Hint:** most of 2026-10 is flagged invalid&#95;fund&#95;org" in output

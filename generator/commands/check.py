@@ -22,24 +22,68 @@ from generator.common.errors import DataError, Problem
 from generator.common.money import format_money, rounded
 from generator.common.sql import Scripts
 from generator.deliver import email
-from generator.read.config import Config
+from generator.read.config import Config, placeholders
 from generator.render import journal
+from generator.render.filters import markdown_escape
 from generator.warehouse import frozen
 from generator.warehouse import load as loader
 
 SQL = Scripts.beside(__file__)
 
 
-def check(cfg: Config, periods: Iterable[str] | None = None) -> loader.Warehouse:
+def check(cfg: Config, periods: Iterable[str] | None = None,
+          config_file: Path | None = None) -> loader.Warehouse:
     """Load everything; the warehouse carries every problem found (none means clean).
 
     A clean load is also checked for what the journals need, so a PR cannot merge a period
-    whose journal would not balance.
+    whose journal would not balance. Values still as ``init`` or ``migrate`` left them
+    (marked ``# EDIT``) are problems, reported before what they cause in the journals.
     """
     wh = loader.load(cfg, periods)
+    wh.problems = placeholders(cfg.root, config_file) + wh.problems
     if not wh.problems:
         wh.problems = journal_problems(wh) + email_problems(cfg)
     return wh
+
+
+# When most of a period is flagged for one reason, it is likely the config's: what to change.
+HINTS = {
+    "invalid_fund_org": "their fund/orgs (such as {fund_org!r}) match none of "
+                        "review.fund_org_patterns: write patterns for your ledger's fund/orgs "
+                        "in data/config.yaml (docs/admin/configuration.md, review)",
+    "missing_pi_email": "no tag of tags.pi_email has a value: map the tag keys your provider "
+                        "writes (`openchargeback ingest FILE --explain` lists them; "
+                        "docs/admin/configuration.md, tags)",
+    "missing_project_id": "no tag of tags.project_id has a value: map the tag keys your "
+                          "provider writes (`openchargeback ingest FILE --explain` lists them; "
+                          "docs/admin/configuration.md, tags)",
+    "missing_fund_org": "no tag of tags.fund_org has a value and data/projects.yaml gives none: "
+                        "map your tag keys, or give each project its fund_org "
+                        "(docs/admin/configuration.md, tags and data/projects.yaml)",
+    "invalid_pi_email": "their PI tags (such as {pi_email!r}) are not plain email addresses: is "
+                        "tags.pi_email mapped to the right key? (docs/admin/configuration.md)",
+    "currency_mismatch": "their BillingCurrency ({currency}) is not currency.code in "
+                         "data/config.yaml (docs/admin/configuration.md, currency)",
+    "invalid_tags": "their Tags are not flat JSON objects (docs/admin/provider-exports.md)",
+    "period_mismatch": "their BillingPeriodStart is another month: ingest the export again, "
+                       "which places each row in its own month (docs/admin/provider-exports.md)",
+}
+
+
+def hints(wh: loader.Warehouse) -> list[str]:
+    """One line per (period, flag) that holds more than half of the period's charges."""
+    out = []
+    for r in SQL.query(wh.con, "check_mostly_flagged"):
+        flag = r["flag"]
+        if flag.startswith("pattern:"):
+            why = (f"the review.patterns rule {flag.removeprefix('pattern:')!r} matches them: "
+                   "narrow it in data/config.yaml (docs/admin/configuration.md, review)")
+        else:
+            why = HINTS.get(flag, "see docs/admin/reviews.md").format(**r)
+        out.append(f"most of {r['period']} is flagged {flag} ({r['charges']} of "
+                   f"{count(r['total'], 'charge')}, "
+                   f"{format_money(r['amount'], wh.cfg.currency)}): {why}")
+    return out
 
 
 def journal_problems(wh: loader.Warehouse) -> list[Problem]:
@@ -73,7 +117,7 @@ class Report:
 
 def run(cfg: Config, base: str | None = None, config_file: Path | None = None) -> Report:
     """Check the repository, and compare its billing with ``base`` when given."""
-    wh = check(cfg)
+    wh = check(cfg, config_file=config_file)
     diff = billing_diff(cfg, wh, base, config_file) if base is not None else None
     return Report(wh, diff)
 
@@ -102,6 +146,8 @@ def text(report: Report) -> Output:
             f"  {row['period']} pending review, {row['flag']}: "
             f"{count(row['charges'], 'charge')}, {money(row['amount'])}"
         )
+    for hint in hints(wh):
+        output.say(f"hint: {hint}")
     if report.diff is not None:
         output.say("")
         output.say(render_text(report.diff))
@@ -115,8 +161,9 @@ def text(report: Report) -> Output:
 def markdown(report: Report) -> str:
     """The check as GitHub/GitLab-flavoured Markdown, for a pull-request comment."""
     cfg = report.warehouse.cfg
-    return render_markdown(check_tables(cfg, report.warehouse), report.diff, report.problems,
+    text = render_markdown(check_tables(cfg, report.warehouse), report.diff, report.problems,
                            f"OpenChargeback: {cfg.organization['name']}")
+    return text + "".join(f"\n> **Hint:** {markdown_escape(h)}\n" for h in hints(report.warehouse))
 
 
 def main(cfg: Config, base: str | None, fmt: str, config_file: Path | None,

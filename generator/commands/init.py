@@ -13,14 +13,20 @@ A new repo is made of two parts:
 Both must be there in a wheel. ``setup.py`` copies them into the package at build time
 (``generator/skeleton/`` and ``generator/shipped/``); in a source checkout or an editable
 install they are read where they are. ``requirements.txt`` (what the workflows install) is
-written with the installed version pinned.
+written to install exactly the OpenChargeback that ran ``init`` (``requirement``).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import re
 import shutil
-from importlib.metadata import PackageNotFoundError, version
+import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from generator.commands.output import Output
 from generator.common.errors import UsageError
@@ -29,14 +35,59 @@ from generator.common.shipped import PACKAGE, copy_shipped, copy_tree, shipped_r
 
 SKELETON = PACKAGE / "skeleton"
 RENAMED = {"gitignore": ".gitignore"}
+# The hand-written docs are the demo repository's: what is true only there is marked, and
+# what a new repository says instead is kept in a comment.
+DEMO_ONLY = re.compile(r"<!-- demo -->.*?<!-- /demo -->\n?", re.S)
+NEW_REPO = re.compile(r"<!-- new repo:\s?(.*?)\s?-->", re.S)
+
 COMMIT_MESSAGE = "Start a billing repository (openchargeback init)"
 
 
-def requirement() -> str:
-    try:
-        return f"openchargeback=={version('openchargeback')}"
-    except PackageNotFoundError:
+def requirement(target: Path) -> str:
+    """The line of ``requirements.txt`` that installs this very OpenChargeback in the new
+    repository's CI (docs/admin/getting-started.md, "Which version CI installs").
+
+    Run from a source checkout (an editable install), or installed from a local file, it is
+    out of CI's reach: its wheel goes into the repository (``vendor/``) and is installed
+    from there. Otherwise its ``direct_url.json`` (PEP 610) says where it came from: none, a
+    package index, which serves it again by version; a git URL, pinned to its commit; any
+    other URL, as it is.
+    """
+    if (PACKAGE.parent / "pyproject.toml").is_file():
+        return _vendored(PACKAGE.parent, target)
+    found = sorted(PACKAGE.parent.glob("openchargeback-*.dist-info"))
+    if not found:
         return "openchargeback"
+    version = found[-1].name.removeprefix("openchargeback-").removesuffix(".dist-info")
+    direct_url = found[-1] / "direct_url.json"
+    if not direct_url.is_file():
+        return f"openchargeback=={version}"
+    direct = json.loads(direct_url.read_text(encoding="utf-8"))
+    url = direct["url"]
+    if "vcs_info" in direct:
+        vcs = direct["vcs_info"]
+        return f"openchargeback @ {vcs['vcs']}+{url}@{vcs['commit_id']}"
+    if url.startswith("file:"):
+        return _vendored(Path(url2pathname(urlparse(url).path)), target)
+    return f"openchargeback @ {url}"
+
+
+def _vendored(local: Path, target: Path) -> str:
+    """A local wheel, or the wheel built from a local source tree, in ``target/vendor/``."""
+    vendor = target / "vendor"
+    vendor.mkdir(parents=True, exist_ok=True)
+    if local.is_file():
+        shutil.copy2(local, vendor / local.name)
+        return f"./vendor/{local.name}"
+    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", *isolation, "-w", str(vendor),
+         str(local)], capture_output=True, text=True, check=False)
+    wheels = sorted(vendor.glob("openchargeback-*.whl"))
+    if result.returncode != 0 or not wheels:
+        raise UsageError(f"cannot build the wheel of {local} for the new repository's CI: "
+                         f"{result.stderr.strip()[-300:]}")
+    return f"./vendor/{wheels[-1].name}"
 
 
 def init(target: Path) -> str:
@@ -50,12 +101,16 @@ def init(target: Path) -> str:
         shutil.rmtree(staged)
     try:
         copy_shipped(shipped_root(), staged)
+        for page in (staged / "docs").rglob("*.md"):
+            text = page.read_text(encoding="utf-8")
+            page.write_text(NEW_REPO.sub(r"\1", DEMO_ONLY.sub("", text)), encoding="utf-8")
         copy_tree(SKELETON, staged)
         for old, new in RENAMED.items():
             (staged / old).rename(staged / new)
         (staged / "requirements.txt").write_text(
-            "# What the billing workflows (.github/workflows/) install.\n"
-            f"{requirement()}\n",
+            "# What the billing workflows (.github/workflows/) install: this OpenChargeback,\n"
+            "# pinned. To move to another version, see docs/admin/getting-started.md.\n"
+            f"{requirement(staged)}\n",
             encoding="utf-8",
         )
         target.parent.mkdir(parents=True, exist_ok=True)

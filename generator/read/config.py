@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 
 from generator.common.addresses import is_plain_address
 from generator.common.errors import DataError, Problem
 from generator.common.files import shown
 from generator.common.money import Currency
+from generator.common.shipped import PACKAGE
 from generator.read.registry import Person, Project, load_people, load_projects
 from generator.read.yamlfile import NUMBER, STR_OR_LIST, as_tuple, check_schema, get, load_yaml
 
@@ -37,6 +39,9 @@ TAG_FIELDS = (
     "account_code",
 )
 
+# What a source's rows may be recognized by, besides a pattern on any column.
+MATCH_COLUMNS = ("ProviderName", "InvoiceIssuerName", "BillingAccountId")
+
 SCHEMA: dict[str, Any] = {
     "organization": {"name": str, "contact": str, "address": str, "logo": str},
     "currency": {"code": str, "symbol": str, "minor_units": int},
@@ -47,7 +52,10 @@ SCHEMA: dict[str, Any] = {
         "fund_org_patterns": STR_OR_LIST,
         "cost_spike": {"factor": NUMBER, "min_amount": NUMBER},
     },
-    "sources": {"*": {"name": str, "credit_fund_org": str, "account": str}},
+    "sources": {"*": {
+        "name": str, "credit_fund_org": str, "account": str,
+        "match": {**dict.fromkeys(MATCH_COLUMNS, STR_OR_LIST), "column": str, "pattern": str},
+    }},
     "journal": {
         "template": str,
         "default_account": str,
@@ -90,12 +98,40 @@ class PatternRule:
     pattern: str
 
 
+SOURCE_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # it names the files periods/*/KEY.csv
+
+
+@dataclass(frozen=True)
+class Match:
+    """``sources.KEY.match``: how a row of a mixed export is recognized as this source's. A
+    row matches when every rule given does: each column's value is one of ``values``
+    (ignoring case and surrounding spaces) and ``pattern`` is found in ``column``'s."""
+
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, accepted values)
+    column: str | None = None
+    pattern: re.Pattern[str] | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.values) + ((self.column,) if self.column else ())
+
+    def matches(self, row: dict[str, str | None]) -> bool:
+        for column, accepted in self.values:
+            value = (row.get(column) or "").strip().lower()
+            if value not in (a.strip().lower() for a in accepted):
+                return False
+        if self.column and self.pattern:
+            return self.pattern.search(row.get(self.column) or "") is not None
+        return True
+
+
 @dataclass(frozen=True)
 class Source:
     key: str
     name: str
     credit_fund_org: str | None = None
     account: str | None = None
+    match: Match | None = None
 
 
 @dataclass(frozen=True)
@@ -261,8 +297,9 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         str(key): Source(
             key=str(key),
             name=str(value.get("name") or key),
-            credit_fund_org=_opt_str(value.get("credit_fund_org")),
+            credit_fund_org=_opt_str(value.get("credit_fund_org")) or None,  # "": missing
             account=_opt_str(value.get("account")),
+            match=_match(str(key), value.get("match"), where, problems),
         )
         for key, value in (raw.get("sources") or {}).items()
         if isinstance(value, dict)
@@ -293,6 +330,45 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         site=site,
         raw=raw,
     )
+
+
+EDIT_MARK = re.compile(r"#\s*EDIT\b")
+SKELETON_CONFIG = PACKAGE / "skeleton" / "data" / "config.yaml"
+
+
+def placeholders(root: Path, config_file: Path | None = None) -> list[Problem]:
+    """Values still as ``init`` or ``migrate`` left them: a value on a line marked ``# EDIT``
+    that is empty or is still the example ``init`` wrote. One problem per kind of key."""
+    path = config_file or root / "data" / "config.yaml"
+    where = shown(root, path)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    example = yaml.safe_load(SKELETON_CONFIG.read_text(encoding="utf-8")) or {}
+    found: dict[str, list[tuple[int, str, Any]]] = {}
+
+    def walk(node: yaml.Node, keys: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, (*keys, str(key.value)))
+        elif keys and EDIT_MARK.search(lines[node.start_mark.line]):
+            value = yaml.safe_load(yaml.serialize(node))
+            if value in ("", None, []) or value == get(example, ".".join(keys)):
+                found.setdefault(keys[-1], []).append(
+                    (node.start_mark.line + 1, ".".join(keys), value))
+
+    root_node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root_node is not None:
+        walk(root_node, ())
+    problems = []
+    for items in found.values():
+        first, keys = items[0][0], ", ".join(k for _, k, _ in items)
+        empty = all(v in ("", None, []) for _, _, v in items)
+        what = "empty" if empty else "still the example `openchargeback init` wrote"
+        one = len(items) == 1
+        then = "it, then delete its # EDIT mark" if one else "each, then delete their # EDIT marks"
+        problems.append(Problem(f"{where}:{first}", f"{keys}: {what}; set {then} "
+                                "(docs/admin/configuration.md)"))
+    return problems
 
 
 def _site(raw: Any, people: dict[str, Person], where: str, problems: list[Problem]) -> Site:
@@ -330,6 +406,28 @@ def _site(raw: Any, people: dict[str, Person], where: str, problems: list[Proble
         department_heads={str(k): tuple(str(e).lower() for e in as_tuple(v))
                           for k, v in (heads.items() if isinstance(heads, dict) else ())},
     )
+
+
+def _match(key: str, raw: Any, where: str, problems: list[Problem]) -> Match | None:
+    """``sources.KEY.match``, checked: at least one rule, column and pattern together."""
+    if not isinstance(raw, dict):
+        return None
+    here = f"sources.{key}.match"
+    if not SOURCE_KEY.fullmatch(key):
+        problems.append(Problem(where, f"sources.{key}: a source whose rows are routed names "
+                                "files; use lowercase letters, digits, - and _"))
+    values = tuple((c, as_tuple(raw[c])) for c in MATCH_COLUMNS if raw.get(c))
+    column, pattern = raw.get("column"), raw.get("pattern")
+    if bool(column) != bool(pattern):
+        problems.append(Problem(where, f"{here}: give column and pattern together "
+                                "(pattern is a regular expression found in column's value)"))
+    compiled = None
+    if column and _check_regex(pattern, f"{here}.pattern", where, problems):
+        compiled = re.compile(str(pattern))
+    if not values and not column:
+        problems.append(Problem(where, f"{here}: give ProviderName, InvoiceIssuerName, "
+                                "BillingAccountId, or column and pattern"))
+    return Match(values, str(column) if column else None, compiled)
 
 
 def _opt_str(value: Any) -> str | None:

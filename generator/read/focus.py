@@ -18,6 +18,7 @@ import duckdb
 
 from generator.common.errors import Problem, at
 from generator.common.sql import Scripts
+from generator.read.columns import read_as
 
 SQL = Scripts.beside(__file__)
 DECIMAL_COLUMNS = (
@@ -63,6 +64,11 @@ TEXT_COLUMNS = (
 )
 KNOWN_COLUMNS = DECIMAL_COLUMNS + TIMESTAMP_COLUMNS + TEXT_COLUMNS
 REQUIRED = ("BillingPeriodStart", "BilledCost")
+
+
+def required_columns(cost_basis: str) -> tuple[str, ...]:
+    """The columns no row may leave empty: ``REQUIRED`` and the cost basis, if another."""
+    return REQUIRED + ((cost_basis,) if cost_basis not in REQUIRED else ())
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 MAX_PROBLEMS_PER_FILE = 50
 
@@ -93,16 +99,13 @@ def read_focus_file(
     if suffix is None:
         return [Problem(f.shown, "not a FOCUS file; use .csv, .csv.gz or .parquet")]
     parquet = suffix == ".parquet"
-    if parquet:
-        columns, problems = _parquet_header(con, f)
-    else:
-        columns, problems = _csv_header(f, gzipped=suffix == ".csv.gz")
+    columns, problems = file_header(con, f)
     if problems:
         return problems
     problems += [
         Problem(f.shown, f"column {name} is missing; FOCUS files need {', '.join(required)}")
         for name in required
-        if name not in columns
+        if name not in read_as(columns, KNOWN_COLUMNS)
     ]
     if problems:
         return problems
@@ -132,10 +135,20 @@ def read_focus_file(
     return problems
 
 
+def file_header(con: duckdb.DuckDBPyConnection, f: FocusFile) -> tuple[list[str], list[Problem]]:
+    """The file's column names as written, or why they cannot be read."""
+    if focus_suffix(f.path) == ".parquet":
+        return _parquet_header(con, f)
+    return _csv_header(f, gzipped=focus_suffix(f.path) == ".csv.gz")
+
+
 def read_shape(columns: list[str], required: tuple[str, ...], parquet: bool) -> dict[str, Any]:
-    """The shape of ``focus_read.sql.j2`` for a file with these columns."""
+    """The shape of ``focus_read.sql.j2`` for a file with these columns (its header): each
+    is read under the name ``columns.read_as`` gives it."""
+    names = read_as(columns, KNOWN_COLUMNS)
     return {
-        "columns": columns,
+        "header": list(zip(columns, names, strict=True)),
+        "columns": names,
         "known": KNOWN_COLUMNS,
         "decimal": DECIMAL_COLUMNS,
         "timestamp": TIMESTAMP_COLUMNS,
@@ -283,32 +296,3 @@ def line_numbers(f: FocusFile, rows: list[int]) -> dict[int, int]:
             start = reader.line_num + 1
     return found
 
-
-def detect_period(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str | None, list[Problem]]:
-    """The month most rows' BillingPeriodStart falls in (the file is not otherwise checked)."""
-    f = FocusFile(path=path, source="", period="", shown=str(path))
-    suffix = focus_suffix(path)
-    if suffix is None:
-        return None, [Problem(str(path), "not a FOCUS file; use .csv, .csv.gz or .parquet")]
-    parquet = suffix == ".parquet"
-    if parquet:
-        columns, problems = _parquet_header(con, f)
-    else:
-        columns, problems = _csv_header(f, gzipped=suffix == ".csv.gz")
-    if problems:
-        return None, problems
-    if "BillingPeriodStart" not in columns:
-        return None, [Problem(str(path), "column BillingPeriodStart is missing")]
-    try:
-        SQL.run(con, "focus_macros")
-        rows = SQL.query(
-            con,
-            "focus_period",
-            {"parquet": parquet},
-            **scan_params(path, columns, store_rejects=False),
-        )
-    except duckdb.Error as exc:
-        return None, [Problem(str(path), _duckdb_message(exc))]
-    if not rows:
-        return None, [Problem(str(path), "no row has a BillingPeriodStart date; give -p YYYY-MM")]
-    return str(rows[0]["month"]), []

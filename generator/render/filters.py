@@ -188,8 +188,15 @@ def period_short(period: str) -> Markup:
     return Markup(f"{MONTHS[int(month) - 1][:3]} {int(year)}")
 
 
+def truncate_desc(value: Any, length: int = 35) -> str:
+    """Text on one line, cut to ``length`` characters (35 by default, a Banner journal's
+    description width): for GL templates, as the earlier web application had it."""
+    return " ".join(str(value if value is not None else "").split())[:length]
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "amount": amount,
+    "truncate_desc": truncate_desc,
     "money": money,
     "percent": percent,
     "long_date": long_date,

@@ -166,6 +166,9 @@ def make_journal(wh: Warehouse, period: str, s: Settings | None = None) -> Journ
     ``s``: the journal settings, when the caller has read them already (``settings``).
     """
     cfg = wh.cfg
+    if period in wh.frozen:
+        raise UsageError(f"{period} is finalized: its journal is the one in "
+                         f"periods/{period}/frozen/journal/, exported when it was finalized")
     if s is None:
         s = settings(cfg)
     sources = SQL.query(wh.con, "journal_sources", period=period)

@@ -139,6 +139,14 @@ class Correction(TypedDict):
     charged: Decimal
 
 
+class Category(TypedDict):
+    kind: str  # Credit, Refund, Tax, Adjustment, Purchase (FOCUS ChargeCategory)
+    source_name: str
+    service: str
+    charges: int
+    charged: Decimal
+
+
 class TrendBar(TypedDict):
     period: str
     label: str  # "Oct"
@@ -201,6 +209,7 @@ class StatementContext(TypedDict):
     pending: Pending | None
     corrections: list[Correction]
     corrections_total: Decimal | None  # the correction lines' sum; None without corrections
+    categories: list[Category]  # credits, tax, ... again, apart from usage
     trend: Trend
     end_warning: EndWarning | None
     csv_name: str
@@ -361,6 +370,7 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None,
     pending = {key: rows[0] for key, rows in
                grouped(SQL.query(wh.con, "statement_pending", periods=periods)).items()}
     corrections = grouped(SQL.query(wh.con, "statement_corrections", periods=periods))
+    categories = grouped(SQL.query(wh.con, "statement_categories", periods=periods))
     charges = grouped(SQL.query(wh.con, "statement_charges_csv", periods=periods))
     # Every statement of every period loaded: the trend charts look back over all of them.
     history: dict[tuple[str | None, str | None], dict[str, Decimal]] = defaultdict(dict)
@@ -420,6 +430,11 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None,
                 for r in corrections.get(key, [])
             ],
             "corrections_total": s["corrections"],
+            "categories": [
+                {"kind": r["kind"], "source_name": cfg.source(r["source"]).name,
+                 "service": r["service"], "charges": r["charges"], "charged": r["charged"]}
+                for r in categories.get(key, [])
+            ],
             "trend": trend(period, history[pi_email, project_id], set(wh.periods)),
             "end_warning": end_warning(project.end_date if project else None, month_end(period)),
             "csv_name": names[key].rsplit("/", 1)[-1] + ".csv",

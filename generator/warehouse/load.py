@@ -16,7 +16,7 @@ from generator.common.errors import DataError, Problem
 from generator.common.progress import progress
 from generator.common.sql import Scripts, insert, json_path
 from generator.read.config import TAG_FIELDS, Config
-from generator.read.focus import FocusFile, read_focus_file
+from generator.read.focus import FocusFile, read_focus_file, required_columns
 from generator.read.layout import period_files
 from generator.warehouse import corrections, flags, frozen, reviews
 from generator.warehouse import periods as lifecycle
@@ -88,9 +88,7 @@ def load(
     wanted = sorted(set(wanted) | {f.period for f in extra})
     kept, notes = frozen_periods(cfg, wanted, problems) if not rederive else ([], [])
     live = [p for p in wanted if p not in kept]
-    required: tuple[str, ...] = ("BillingPeriodStart", "BilledCost")
-    if cfg.cost_basis == "EffectiveCost":
-        required += ("EffectiveCost",)
+    required = required_columns(cfg.cost_basis)
     read = [f for f in files if f.period in live]
     for f in progress(read, "Reading FOCUS files", lambda f: f.shown):
         problems += read_focus_file(con, f, required)

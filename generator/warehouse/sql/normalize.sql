@@ -107,8 +107,16 @@ FROM (
         coalesce(a.ResourceId, a.ResourceName, '') AS resource_id,
         coalesce(a.ResourceName, a.ResourceId, '') AS resource_name,
         CASE WHEN $cost_basis = 'EffectiveCost' THEN a.EffectiveCost ELSE a.BilledCost END AS cost,
-        coalesce(a.ListCost, cost) AS list_cost,
-        coalesce(a.ContractedCost, a.ListCost, cost) AS contracted_cost,
+        -- List and contracted cost (docs/admin/configuration.md, "Discounts and subsidy"):
+        -- a missing one, or a zero one on a row that charges something (AWS writes
+        -- ContractedCost 0, Oracle leaves it out, an adjustment has ListCost 0), is unknown,
+        -- so it makes no discount or subsidy: an unknown contracted cost is the amount
+        -- charged, an unknown list price the contracted cost (or the amount charged).
+        coalesce(CASE WHEN a.ListCost <> 0 OR cost = 0 THEN a.ListCost END,
+                 CASE WHEN a.ContractedCost <> 0 OR cost = 0 THEN a.ContractedCost END,
+                 cost) AS list_cost,
+        coalesce(CASE WHEN a.ContractedCost <> 0 OR cost = 0 THEN a.ContractedCost END,
+                 cost) AS contracted_cost,
         coalesce(a.ChargePeriodStart, a.BillingPeriodStart) AS charge_start,
         strftime(a.BillingPeriodStart, '%Y-%m') AS billing_month,
         coalesce(t.invalid_tags, false) AS invalid_tags,
