@@ -17,11 +17,13 @@ name an earlier charge of its source, and ``x_CorrectsChargeId`` outside correct
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 
 from generator.common.errors import Problem, at
+from generator.common.money import exact
 from generator.common.sql import Scripts
 from generator.read.focus import FocusFile, line_numbers
 
@@ -83,6 +85,7 @@ def _located(rows: list[dict[str, Any]], files: list[FocusFile]) -> list[Problem
     }
     return [
         Problem(at(r["file"], lines[r["file"]].get(r["row_number"])),
-                MESSAGES[r["problem"]].format(**r))
+                MESSAGES[r["problem"]].format(**{
+                    k: exact(v) if isinstance(v, Decimal) else v for k, v in r.items()}))
         for r in rows
     ]

@@ -87,12 +87,17 @@ def load(
     files = [f for f in files if (f.period, f.source, f.correction) not in replaced] + extra
     wanted = sorted(set(wanted) | {f.period for f in extra})
     kept, notes = frozen_periods(cfg, wanted, problems) if not rederive else ([], [])
-    live = [p for p in wanted if p not in kept]
+    checked = lifecycle.verify(cfg, wanted, files)
+    problems += checked
+    # A record whose files do not match their hashes is not read (nor its month's files):
+    # the problems say which file, and check and build stop there.
+    broken = {p for p in kept for c in checked if c.where.startswith(f"periods/{p}/frozen/")}
+    kept = [p for p in kept if p not in broken]
+    live = [p for p in wanted if p not in kept and p not in broken]
     required = required_columns(cfg.cost_basis)
     read = [f for f in files if f.period in live]
     for f in progress(read, "Reading FOCUS files", lambda f: f.shown):
         problems += read_focus_file(con, f, required)
-    problems += lifecycle.verify(cfg, wanted, files)
     frozen.attach_history(con, cfg, kept)
     SQL.run(con, "normalize", cost_basis=cfg.cost_basis, **tag_params(cfg))
     corrections.originals(con, [str(frozen.table_file(cfg, p, "charges")) for p in kept])

@@ -36,18 +36,24 @@ running AS (
     FROM corrections c
     JOIN originals o ON o.charge_id = c.corrects_charge_id
 )
-SELECT file, row_number, corrects_charge_id, corrects_period, cost, original_cost,
-       remaining - cost AS before, pi_email, project_id, fund_org,
-       original_pi_email, original_project_id, original_fund_org,
-       CASE
-           WHEN coalesce(decision, '') <> 'reassign'
-            AND (original_pi_email IS DISTINCT FROM pi_email
-                 OR original_project_id IS DISTINCT FROM project_id
-                 OR original_fund_org IS DISTINCT FROM fund_org) THEN 'attribution'
-           WHEN allow_over IS NULL
-            AND ((original_cost >= 0 AND remaining < 0)
-                 OR (original_cost < 0 AND remaining > 0)) THEN 'over'
-       END AS problem
-FROM running
-WHERE here AND problem IS NOT NULL
-ORDER BY file, row_number;
+SELECT * EXCLUDE (problems), unnest(problems) AS problem
+FROM (
+    SELECT file, row_number, corrects_charge_id, corrects_period, cost, original_cost,
+           remaining - cost AS before, pi_email, project_id, fund_org,
+           original_pi_email, original_project_id, original_fund_org,
+           list_filter([
+               CASE WHEN coalesce(decision, '') <> 'reassign'
+                     AND (original_pi_email IS DISTINCT FROM pi_email
+                          OR original_project_id IS DISTINCT FROM project_id
+                          OR original_fund_org IS DISTINCT FROM fund_org)
+                    THEN 'attribution' END,
+               CASE WHEN allow_over IS NULL
+                     AND ((original_cost >= 0 AND remaining < 0)
+                          OR (original_cost < 0 AND remaining > 0))
+                    THEN 'over' END
+           ], lambda x: x IS NOT NULL) AS problems
+    FROM running
+    WHERE here
+)
+WHERE len(problems) > 0
+ORDER BY file, row_number, problem;
