@@ -282,7 +282,10 @@ class SitePages:
             if self.access.staff is None:
                 return pages
             here = self.staff_dir + "index.md"
-            pages[here] = self.private_page(here, self.home(here, "staff"))
+            # The staff's search finds each PI and department by their page's first section
+            # (the rest of a PI's page repeats the projects' pages).
+            pages[here] = self.private_page(here, self.home(here, "staff"), finds=[
+                f"billing/{a.folder}" for a in self.areas() if a.kind != "staff"])
             pages.update(self.department_pages())
         pages.update(self.period_pages())
         pages.update(self.pi_pages())
@@ -323,15 +326,16 @@ class SitePages:
         """``there`` as a link from the page ``here``."""
         return posixpath.relpath(f"billing/{there}", posixpath.dirname(f"billing/{here}"))
 
-    def private_page(self, here: str, text: str) -> str:
+    def private_page(self, here: str, text: str, finds: list[str] | None = None) -> str:
         """A page of a private folder, marked for the site's MkDocs plugin: the folder it is in
-        (out of the sitemap and the public search index) and the folders its search covers.
-        On an open site, the page as it is."""
+        (out of the sitemap and the public search index), the folders its search covers and
+        the pages (``finds``) whose first section it finds too. On an open site, the page as
+        it is."""
         if not self.access.private:
             return text
         area = next(a for a in self.areas() if here.startswith(a.folder))
-        return with_meta(text, {"openchargeback": {"private": f"billing/{area.folder}",
-                                                   "sees": self.sees(area)}})
+        meta = {"private": f"billing/{area.folder}", "sees": self.sees(area)}
+        return with_meta(text, {"openchargeback": {**meta, "finds": finds} if finds else meta})
 
     def areas(self) -> list[Area]:
         assert self.access.staff is not None
@@ -339,10 +343,8 @@ class SitePages:
                 *self.access.departments.values()]
 
     def sees(self, area: Area) -> list[str]:
-        """The folders (from the site's root) whose pages the area's search finds: the staff's
-        every billing page, a department's its own and its PIs', a PI's their own."""
-        if area.kind == "staff":
-            return ["billing/"]
+        """The folders (from the site's root) whose pages the area's search finds: a
+        department's its own and its PIs', the staff's and a PI's their own."""
         if area.kind == "department":
             return [f"billing/{area.folder}", *(f"billing/{self.access.pis[k].folder}"
                                                 for k in self.access.members[area.key])]
