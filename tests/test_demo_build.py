@@ -10,6 +10,9 @@ left out (the rest of an HTML page changes with every hand-written page and them
 
 After a deliberate change, ``pytest tests/test_demo_build.py --update-golden`` rewrites
 tests/golden/demo/; review the difference with ``git diff`` before committing it.
+
+The demo's site is also opened on a phone's screen (its realistic names and amounts are
+what has to fit there).
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ import difflib
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
-from conftest import ROOT, copy_demo, git
+from conftest import ROOT, copy_demo, git, http_server
 
 from generator.commands.build import BuildResult, build
 from generator.read.config import load_config
 from generator.read.focus import KNOWN_COLUMNS
+from generator.render.access import token
 
 GOLDEN = Path(__file__).parent / "golden" / "demo"
 PDF_TEXT = ("2026-10/marcus.lindqvist@northfield.edu/astro-sim",  # the old golden statement
@@ -125,6 +130,58 @@ def test_the_statements_name_the_fixed_demo_commit(demo_build: tuple[Path, Build
     commit = git(root, "rev-parse", "--short=12", "HEAD")
     text = (root / "build/statements" / f"{PDF_TEXT[0]}.md").read_text(encoding="utf-8")
     assert f"built from data commit {commit} of 5 November 2026." in text
+
+
+# A table's columns that must show on a phone: the amount due (or billed), and the name.
+AMOUNT_COLUMNS = ("Amount due", "Billed", "Billed (amount due)", "Amount", "Total", "All periods")
+# Per table, the header of each column and, for the first column and the amount columns,
+# every cell's left and right edge and width on the screen.
+CELLS = """() => [...document.querySelectorAll("article table")].map(table => {
+  const headers = [...table.querySelectorAll("thead th")].map(th => th.innerText.trim());
+  const cells = [];
+  for (const row of table.querySelectorAll("tr")) {
+    [...row.children].forEach((cell, i) => {
+      if (i === 0 || AMOUNT_COLUMNS.includes(headers[i])) {
+        const box = cell.getBoundingClientRect();
+        cells.push({column: headers[i], text: cell.innerText.trim(),
+                    left: box.left, right: box.right, width: box.width});
+      }
+    });
+  }
+  return {headers, cells};
+})"""
+
+
+def test_on_a_phone_names_and_amounts_due_fit_the_screen(
+    demo_build: tuple[Path, BuildResult], chromium: Any
+) -> None:
+    """At 390 px wide, on every kind of billing page, each table's first column and its
+    amount due lie inside the screen: nothing that matters needs sideways scrolling."""
+    site = demo_build[0] / "build" / "site"
+    staff = f"billing/s/{token(SECRET, 'staff', '')}/"
+    kinds = {
+        "PI": f"billing/p/{token(SECRET, 'pi', 'marcus.lindqvist@northfield.edu')}/",
+        "department": f"billing/d/{token(SECRET, 'department', 'Physics')}/",
+        "staff overview": staff,
+        "periods": staff + "periods/", "period": staff + "periods/2026-10/",
+        "PIs": staff + "pis/", "projects": staff + "projects/",
+        "project": staff + "projects/astro-sim/",
+    }
+    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    script = CELLS.replace("AMOUNT_COLUMNS", repr(list(AMOUNT_COLUMNS)))
+    with http_server(site) as base:
+        for kind, path in kinds.items():
+            page.goto(base + path)
+            screen = page.evaluate("() => document.documentElement.clientWidth")
+            assert 350 < screen <= 390
+            tables = page.evaluate(script)
+            amounts = [c for t in tables for c in t["cells"] if c["column"] in AMOUNT_COLUMNS]
+            assert amounts, kind
+            for table in tables:
+                for cell in table["cells"]:
+                    assert cell["width"] > 0 and cell["left"] >= 0 and cell["right"] <= screen, (
+                        kind, table["headers"], cell)
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= screen, kind
 
 
 def documented_columns() -> dict[str, list[str]]:

@@ -263,6 +263,34 @@ def test_home_and_period_totals_are_sums_of_rounded_lines(built: Built):
     assert sept["Rejected"][1] == "1"
 
 
+def amount(cell: str) -> Decimal:
+    """``-$1,234.50`` -> ``Decimal("-1234.50")``."""
+    return Decimal(cell.replace("$", "").replace(",", ""))
+
+
+@pytest.mark.parametrize("page", ["", "billing/periods/2026-10", "billing/pis/ada@test.edu",
+                                  "billing/projects/p1"])
+def test_discount_and_subsidy_are_reductions_as_on_the_statement(built: Built, page: str):
+    """On every page PIs read, discount and subsidy are negative, and each row adds up: list
+    price + discount + subsidy = amount due (docs/statements.md, "Signs")."""
+    reductions = []
+    for table in tables(built.html(page)):
+        header = table[0]
+        if "Discount" not in header:
+            continue
+        due = next(i for i, h in enumerate(header) if h.startswith(("Amount due", "Billed")))
+        listed = next(i for i, h in enumerate(header) if h.startswith("List"))
+        cut, subsidy = header.index("Discount"), header.index("Subsidy")
+        for cells in table[1:]:
+            shown = [amount(cells[i]) for i in (listed, cut, subsidy, due)]
+            assert shown[0] + shown[1] + shown[2] == shown[3], (page, cells)
+            reductions += shown[1:3]
+    assert reductions and max(reductions) <= 0 < -min(reductions)
+    if page == "billing/projects/p1":
+        assert ("$102.75 (list price $188.25, discount -$6.00, subsidy -$79.50)"
+                in text(built.html(page)))
+
+
 def test_period_page_says_who_was_emailed_the_statements_and_when(built: Built):
     sept = built.html("billing/periods/2026-09")
     assert table_after(sept, "Statements emailed") == [

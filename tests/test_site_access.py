@@ -425,6 +425,35 @@ def test_the_apache_map_names_who_may_open_each_folder(sso_site):
     assert '<Location "/billing/staff/">\n    Require user staff@test.edu\n' in text
 
 
+@pytest.mark.parametrize("mode", ["links", "sso"])
+def test_each_folders_search_finds_what_its_audience_may_see(mode, links_site, sso_site):
+    """A PI's search index has their page's sections (the PI, each project and statement)
+    and nothing of another PI's; a department's its PIs'; the staff's its own pages and the
+    first section of each PI's and department's page. No table is in any index."""
+    site = (links_site if mode == "links" else sso_site) / "build" / "site"
+    if mode == "links":
+        ana, staff, optics = folder("pi", ANA), folder("staff", ""), folder("department", "Optics")
+    else:
+        ana, staff, optics = f"billing/pis/{ANA}/", "billing/staff/", "billing/departments/optics/"
+
+    def index(where: str) -> str:
+        return (site / where / "search_index.json").read_text(encoding="utf-8")
+
+    def titles(where: str) -> list[str]:
+        return [d["title"] for d in json.loads(index(where))["docs"]]
+
+    assert titles(ana) == ["Ana Quill", "Trend", "Projects", "Statements", "Project joint-ab",
+                           "October 2026", "Project prism-a", "October 2026"]
+    assert "123456-1111" in index(ana) and "$111.11" in index(ana)  # fund/org, amount due
+    assert leaks(index(ana), BO_DATA) == []
+    assert "Ana Quill" in titles(optics) and "Bo Vexley" not in titles(optics)
+    assert {"Ana Quill", "Bo Vexley", "Optics", "Geology", "Project joint-ab",
+            "Project prism-a", "Project strata-b"} <= set(titles(staff))
+    assert "Statements" not in titles(staff)  # a PI's page's first section only
+    for where in (ana, staff, optics):
+        assert "<table" not in index(where) and "<td" not in index(where)
+
+
 def test_a_new_repository_is_private_by_default(tmp_path):
     from generator.commands import init
 

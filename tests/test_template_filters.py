@@ -188,5 +188,6 @@ def test_site_filters_in_a_markdown_template(make_repo):
 
 def test_heading_id_only_for_safe_keys():
     assert heading_id("2026-10") == "{#2026-10}"
+    assert heading_id("2026-10", searched=False) == "{#2026-10 data-search-exclude}"
     with pytest.raises(ValueError):
         heading_id("x} <b>")

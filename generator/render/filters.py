@@ -165,11 +165,13 @@ def link(text: Any, target: str) -> Markup:
     return Markup(f"[{markdown_value(text)}]({quote(target, safe='/#@+-._~')})")
 
 
-def heading_id(value: str) -> Markup:
-    """An explicit heading ID (``{#2026-10}``) for a generator-made key."""
+def heading_id(value: str, searched: bool = True) -> Markup:
+    """An explicit heading ID (``{#2026-10}``) for a generator-made key; not ``searched``,
+    the heading's section is left out of the search index (``{#2026-10
+    data-search-exclude}``)."""
     if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
         raise ValueError(f"not a safe heading ID: {value!r}")
-    return Markup(f"{{#{value}}}")
+    return Markup(f"{{#{value}{'' if searched else ' data-search-exclude'}}}")
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

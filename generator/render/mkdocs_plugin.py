@@ -8,12 +8,17 @@ safe in the places MkDocs and the theme put it:
 - the navigation leaves out generated pages that this build did not write (a private site
   has no public list of periods, PIs or projects);
 - a page marked private by the generator (``openchargeback: {private: <folder>, sees:
-  [...]}`` in its front matter, see ``site.SitePages.private_page``) is left out of
-  ``sitemap.xml`` and of the public search index; each private folder gets a search index of
-  its own (the pages of the folders its audience may see), which its pages load;
+  [...], finds: [...]}`` in its front matter, see ``site.SitePages.private_page``) is left
+  out of ``sitemap.xml`` and of the public search index; each private folder gets a search
+  index of its own, which its pages load: every section of the pages in the folders it
+  ``sees``, and the first section of the pages it ``finds`` (their URLs);
 - a page's ``<title>``: MkDocs' page title is HTML (escaped text) and Material prints it
   through ``striptags``, which unescapes it, so a name like ``</title><script>`` would run.
-  Given as the page's meta title it is printed as it is: escaped.
+  Given as the page's meta title it is printed as it is: escaped;
+- a table that the search index leaves out (in a ``<div data-search-exclude>`` of its own, as
+  the site's templates write every table) is taken out of the page while the search plugin
+  reads it, and put back after: the plugin's HTML parser would walk thousands of statement
+  tables only to skip them (half of MkDocs' time on a large site).
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ import posixpath
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 
 HEAD = ('<meta name="robots" content="noindex, nofollow">'
         '<meta name="referrer" content="no-referrer">')
@@ -42,6 +48,11 @@ SEARCH = ('<script>(()=>{{const own=new URL({index},location).href,'
           '{{return open.call(this,m,/\\/search\\/search_index\\.json$/.test(String(u))?own:u,'
           '...a)}}}})()</script>')
 URL_ENTRY = re.compile(r"\s*<url>\s*<loc>(.*?)</loc>.*?</url>", re.S)
+# A table out of the search index: alone in a <div data-search-exclude> (tables do not nest
+# here, and a "</table>" in a cell's text is escaped).
+UNSEARCHED = re.compile(r"<div\b[^>]*\sdata-search-exclude\b[^>]*>\s*<table>.*?</table>\s*</div>",
+                        re.S)
+PUT_BACK = "<!-- openchargeback: a table out of the search index -->"
 
 
 class SitePlugin(BasePlugin):  # type: ignore[type-arg]
@@ -49,6 +60,7 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
         self.private: dict[str, str] = {}  # page URL -> its folder (from the site's root)
         self.locations: set[str] = set()  # the sitemap's <loc> of private pages
         self.sees: dict[str, set[str]] = {}  # folder -> the folders its search finds
+        self.finds: dict[str, set[str]] = {}  # folder -> pages whose first section it finds
         if config.nav:
             config.nav = written_nav(config.nav, Path(config.docs_dir))
         return config
@@ -60,12 +72,26 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
             self.private[page.url] = folder
             self.locations.add(page.canonical_url or page.abs_url or page.url)
             self.sees.setdefault(folder, set()).update(meta.get("sees") or [folder])
+            self.finds.setdefault(folder, set()).update(meta.get("finds") or [])
         return markdown
 
-    def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
+    @event_priority(50)  # before the search plugin reads the page
+    def _before_search(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
         if page.title and not page.is_homepage and "title" not in page.meta:
             page.meta["title"] = page.title  # HTML already; see the module's doc
+        self.unsearched: list[str] = UNSEARCHED.findall(page.content or "")
+        if self.unsearched:
+            page.content = UNSEARCHED.sub(PUT_BACK, page.content)
         return context
+
+    @event_priority(-50)  # after it
+    def _after_search(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
+        if self.unsearched:
+            tables = iter(self.unsearched)
+            page.content = re.sub(re.escape(PUT_BACK), lambda _: next(tables), page.content)
+        return context
+
+    on_page_context = CombinedEvent(_before_search, _after_search)
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
         head = HEAD
@@ -99,8 +125,9 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
         public = [d for d in docs if d["location"].split("#")[0] not in self.private]
         index_file.write_text(json.dumps({**index, "docs": public}), encoding="utf-8")
         for folder, sees in self.sees.items():
-            prefixes = tuple(sees)
-            own = [d for d in docs if d["location"].startswith(prefixes)]
+            prefixes, finds = tuple(sees), self.finds[folder]
+            own = [d for d in docs if (at := unquote(d["location"])).startswith(prefixes)
+                   or at in finds]  # a location is a URL: billing/pis/kim%40x.edu/
             (site / folder / "search_index.json").write_text(
                 json.dumps({**index, "docs": own}), encoding="utf-8")
 

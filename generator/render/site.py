@@ -12,12 +12,13 @@ folder of an audience (a PI, a department, the staff), and the site plugin
 (``render.mkdocs_plugin``) keeps those out of the navigation, the sitemap and the public
 search index.
 
-Per-PI and per-project pages stay out of the navigation (``not_in_nav`` in ``mkdocs.yml``),
-and everyone's project pages out of the search index (``search: exclude``): the index pages
-reach them, and MkDocs stays fast with thousands of them. Their statement tables are
-generated HTML that Markdown passes through (``markdown_raw``). Every value printed by a page
-template is escaped for Markdown and HTML (``template_filters.markdown_value`` as the
-environment's ``finalize``).
+Per-PI and per-project pages stay out of the navigation (``not_in_nav`` in ``mkdocs.yml``):
+the index pages reach them, and MkDocs stays fast with thousands of them. Their statement
+tables are generated HTML that Markdown passes through (``markdown_raw``). The search index
+has every page's headings and prose but no table or chart (``data-search-exclude`` in the
+templates), so a search for a PI or a project lands on their page with a line about it rather
+than on a table of everyone. Every value printed by a page template is escaped for Markdown
+and HTML (``template_filters.markdown_value`` as the environment's ``finalize``).
 """
 
 from __future__ import annotations
@@ -281,7 +282,10 @@ class SitePages:
             if self.access.staff is None:
                 return pages
             here = self.staff_dir + "index.md"
-            pages[here] = self.private_page(here, self.home(here, "staff"))
+            # The staff's search finds each PI and department by their page's first section
+            # (the rest of a PI's page repeats the projects' pages).
+            pages[here] = self.private_page(here, self.home(here, "staff"), finds=[
+                f"billing/{a.folder}" for a in self.areas() if a.kind != "staff"])
             pages.update(self.department_pages())
         pages.update(self.period_pages())
         pages.update(self.pi_pages())
@@ -322,17 +326,16 @@ class SitePages:
         """``there`` as a link from the page ``here``."""
         return posixpath.relpath(f"billing/{there}", posixpath.dirname(f"billing/{here}"))
 
-    def private_page(self, here: str, text: str, searched: bool = True) -> str:
+    def private_page(self, here: str, text: str, finds: list[str] | None = None) -> str:
         """A page of a private folder, marked for the site's MkDocs plugin: the folder it is in
-        (out of the sitemap and the public search index) and the folders its search covers."""
+        (out of the sitemap and the public search index), the folders its search covers and
+        the pages (``finds``) whose first section it finds too. On an open site, the page as
+        it is."""
         if not self.access.private:
-            return text if searched else with_meta(text, {"search": {"exclude": True}})
+            return text
         area = next(a for a in self.areas() if here.startswith(a.folder))
-        meta: dict[str, Any] = {"openchargeback": {"private": f"billing/{area.folder}",
-                                                   "sees": self.sees(area)}}
-        if not searched:
-            meta["search"] = {"exclude": True}
-        return with_meta(text, meta)
+        meta = {"private": f"billing/{area.folder}", "sees": self.sees(area)}
+        return with_meta(text, {"openchargeback": {**meta, "finds": finds} if finds else meta})
 
     def areas(self) -> list[Area]:
         assert self.access.staff is not None
@@ -340,8 +343,8 @@ class SitePages:
                 *self.access.departments.values()]
 
     def sees(self, area: Area) -> list[str]:
-        """The folders (from the site's root) whose pages the area's search finds: the staff's
-        its own (the PIs index finds a PI; every PI's pages again would double the site)."""
+        """The folders (from the site's root) whose pages the area's search finds: a
+        department's its own and its PIs', the staff's and a PI's their own."""
         if area.kind == "department":
             return [f"billing/{area.folder}", *(f"billing/{self.access.pis[k].folder}"
                                                 for k in self.access.members[area.key])]
@@ -502,8 +505,7 @@ class SitePages:
             "chart": chart,
             "details": details,
         }
-        pages[here] = self.private_page(here, self.template("pi").render(context),
-                                        searched=private)
+        pages[here] = self.private_page(here, self.template("pi").render(context))
         return {
             "pi": self.pi_ref(email, here), "home": here, "projects": len(projects),
             "totals": Totals.total(projects.values()),
@@ -554,9 +556,7 @@ class SitePages:
                 {**self.shown(s, here), "pi": self.pi_ref(s.pi_email, here)} for s in group]}
                 for p, group in sorted(by_period.items(), reverse=True)],
         }
-        # Thousands of them, large: out of the search index.
-        text = self.template("project").render(context)
-        return {here: self.private_page(here, text, searched=False)}
+        return {here: self.private_page(here, self.template("project").render(context))}
 
     def department_pages(self) -> dict[str, str]:
         """A page per department with billed PIs: its PIs, each linked to their folder."""
