@@ -1,14 +1,19 @@
-"""Stacked bar charts for the site, as geometry that ``site_templates/site/_bar_chart.md.j2``
-draws as inline SVG beside a table of the same numbers.
+"""Charts as geometry that templates draw as inline SVG beside a table of the same numbers:
 
-Amounts and drawing positions are ``Decimal`` (positions to 0.01 of a unit). Negative amounts
-(credits) stack below the zero line, so a refund is visible rather than hidden.
+- ``stacked``: the site's stacked bar charts (``site_templates/site/_bar_chart.md.j2``);
+- ``trend``: a statement's 12 months of amount due (``site_templates/_trend.html.j2``).
+
+Amounts and drawing positions are ``Decimal`` (positions to 0.01 or 0.1 of a unit). Negative
+amounts (credits) go below the zero line, so a refund is visible rather than hidden.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import TypedDict
+
+from generator.common.months import month_start, months_back
 
 # Colours that keep their contrast on Material's light (white) and dark (slate) backgrounds.
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -129,3 +134,87 @@ def nice_step(rough: Decimal) -> Decimal:
     """A round step (1, 2 or 5 times a power of ten) at least ``rough``."""
     power = Decimal(10) ** rough.adjusted()
     return next(factor * power for factor in (1, 2, 5, 10) if factor * power >= rough)
+
+
+# --- a statement's trend -------------------------------------------------------------------
+
+TREND_MONTHS = 12
+
+
+class TrendBar(TypedDict):
+    period: str
+    label: str  # "Oct"
+    year: str
+    amount: Decimal | None  # None: the repository has no data for that month
+    current: bool
+    x: str
+    y: str
+    width: str
+    height: str
+
+
+class Trend(TypedDict):
+    bars: list[TrendBar]
+    width: int
+    height: int
+    top: str  # y of the top gridline
+    baseline: str  # y of zero
+    bottom: str  # y of the lowest gridline
+    plot_left: int
+    plot_right: int
+    maximum: Decimal
+    minimum: Decimal
+
+
+# The trend chart's drawing area, in SVG user units.
+CHART_WIDTH, CHART_HEIGHT = 640, 100
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 70, 640, 8, 96
+
+
+def trend(period: str, amounts_by_period: dict[str, Decimal], loaded: set[str]) -> Trend:
+    """The 12 months ending with ``period`` as bar geometry (amount due per month)."""
+    months = months_back(period, TREND_MONTHS)
+    values = {
+        m: amounts_by_period.get(m, Decimal(0)) if m in loaded else None for m in months
+    }
+    known = [v for v in values.values() if v is not None]
+    maximum = max([Decimal(0), *known])
+    minimum = min([Decimal(0), *known])
+    span = maximum - minimum
+    height = Decimal(PLOT_BOTTOM - PLOT_TOP)
+    # Zero sits at the bottom, or above the credits; with nothing but zeros, at the bottom.
+    baseline = PLOT_TOP + height * maximum / span if span else Decimal(PLOT_BOTTOM)
+    slot = Decimal(PLOT_RIGHT - PLOT_LEFT) / TREND_MONTHS
+    bars: list[TrendBar] = []
+    for i, month in enumerate(months):
+        value = values[month]
+        size = abs(value) * height / span if value else Decimal(0)  # value ≠ 0: span > 0
+        top = baseline - size if value and value > 0 else baseline
+        x = PLOT_LEFT + slot * i + slot * Decimal("0.18")
+        bars.append({
+            "period": month,
+            "label": f"{month_start(month):%b}",
+            "year": month[:4],
+            "amount": value,
+            "current": month == period,
+            "x": svg_number(x),
+            "y": svg_number(top),
+            "width": svg_number(slot * Decimal("0.64")),
+            "height": svg_number(size),
+        })
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "top": svg_number(Decimal(PLOT_TOP)),
+        "baseline": svg_number(baseline),
+        "bottom": svg_number(Decimal(PLOT_BOTTOM)),
+        "plot_left": PLOT_LEFT,
+        "plot_right": PLOT_RIGHT,
+        "maximum": maximum,
+        "minimum": minimum,
+    }
+
+
+def svg_number(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.1'))}"

@@ -45,6 +45,7 @@ from generator.common.progress import progress
 from generator.common.sql import Scripts
 from generator.read.config import Config
 from generator.render import cache
+from generator.render.charts import TREND_MONTHS, Trend, trend
 from generator.render.filters import cached_environment, neutralize, template_dirs, template_problem
 from generator.render.naming import StatementKey, statement_names, statement_number
 from generator.warehouse.load import Warehouse
@@ -61,7 +62,6 @@ MARKDOWN = {"tables": {"use_align_attribute": True}}
 # log (periods/YYYY-MM/deliveries.yaml, written by `send`) is a record, not an input.
 INPUTS = ("data", "periods", "reviews", "site_templates", ":(exclude)periods/*/deliveries.yaml")
 RESOURCE_LIMIT = 50
-TREND_MONTHS = 12
 END_WARNING_DAYS = (30, 90, 180)
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
               ".jpeg": "image/jpeg", ".gif": "image/gif"}
@@ -145,31 +145,6 @@ class Category(TypedDict):
     service: str
     charges: int
     charged: Decimal
-
-
-class TrendBar(TypedDict):
-    period: str
-    label: str  # "Oct"
-    year: str
-    amount: Decimal | None  # None: the repository has no data for that month
-    current: bool
-    x: str
-    y: str
-    width: str
-    height: str
-
-
-class Trend(TypedDict):
-    bars: list[TrendBar]
-    width: int
-    height: int
-    top: str  # y of the top gridline
-    baseline: str  # y of zero
-    bottom: str  # y of the lowest gridline
-    plot_left: int
-    plot_right: int
-    maximum: Decimal
-    minimum: Decimal
 
 
 class EndWarning(TypedDict):
@@ -472,60 +447,6 @@ def end_warning(end_date: date | None, period_end: date) -> EndWarning | None:
         if days <= limit:
             return {"end_date": end_date, "ended": False, "within": limit}
     return None
-
-
-# The trend chart's drawing area, in SVG user units.
-CHART_WIDTH, CHART_HEIGHT = 640, 100
-PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 70, 640, 8, 96
-
-
-def trend(period: str, amounts_by_period: dict[str, Decimal], loaded: set[str]) -> Trend:
-    """The 12 months ending with ``period`` as bar geometry (amount due per month)."""
-    months = months_back(period, TREND_MONTHS)
-    values = {
-        m: amounts_by_period.get(m, Decimal(0)) if m in loaded else None for m in months
-    }
-    known = [v for v in values.values() if v is not None]
-    maximum = max([Decimal(0), *known])
-    minimum = min([Decimal(0), *known])
-    span = maximum - minimum
-    height = Decimal(PLOT_BOTTOM - PLOT_TOP)
-    # Zero sits at the bottom, or above the credits; with nothing but zeros, at the bottom.
-    baseline = PLOT_TOP + height * maximum / span if span else Decimal(PLOT_BOTTOM)
-    slot = Decimal(PLOT_RIGHT - PLOT_LEFT) / TREND_MONTHS
-    bars: list[TrendBar] = []
-    for i, month in enumerate(months):
-        value = values[month]
-        size = abs(value) * height / span if value else Decimal(0)  # value ≠ 0: span > 0
-        top = baseline - size if value and value > 0 else baseline
-        x = PLOT_LEFT + slot * i + slot * Decimal("0.18")
-        bars.append({
-            "period": month,
-            "label": f"{month_start(month):%b}",
-            "year": month[:4],
-            "amount": value,
-            "current": month == period,
-            "x": svg_number(x),
-            "y": svg_number(top),
-            "width": svg_number(slot * Decimal("0.64")),
-            "height": svg_number(size),
-                })
-    return {
-        "bars": bars,
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "top": svg_number(Decimal(PLOT_TOP)),
-        "baseline": svg_number(baseline),
-        "bottom": svg_number(Decimal(PLOT_BOTTOM)),
-        "plot_left": PLOT_LEFT,
-        "plot_right": PLOT_RIGHT,
-        "maximum": maximum,
-        "minimum": minimum,
-    }
-
-
-def svg_number(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.1'))}"
 
 
 def build_info(cfg: Config, periods: list[str], frozen: list[str]) -> dict[str, BuildInfo]:
