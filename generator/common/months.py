@@ -40,6 +40,16 @@ def next_month(period: str) -> str:
     return _period(_index(period) + 1)
 
 
+def add_months(period: str, count: int) -> str:
+    """``2026-11`` plus 3 → ``2027-02`` (a negative count goes back)."""
+    return _period(_index(period) + count)
+
+
+def months_from(first: str, last: str) -> int:
+    """How many months ``last`` is after ``first``: ``2026-11`` to ``2027-02`` → 3."""
+    return _index(last) - _index(first)
+
+
 def months_back(period: str, count: int) -> list[str]:
     """The ``count`` months ending with ``period``, oldest first."""
     index = _index(period)

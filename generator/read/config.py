@@ -26,7 +26,14 @@ from generator.common.errors import DataError, Problem
 from generator.common.files import shown
 from generator.common.money import Currency
 from generator.common.shipped import PACKAGE
-from generator.read.registry import Person, Project, load_people, load_projects
+from generator.read.registry import (
+    FundOrg,
+    Person,
+    Project,
+    load_fund_orgs,
+    load_people,
+    load_projects,
+)
 from generator.read.yamlfile import NUMBER, STR_OR_LIST, as_tuple, check_schema, get, load_yaml
 
 TAG_FIELDS = (
@@ -80,6 +87,7 @@ SCHEMA: dict[str, Any] = {
         "subject": str,
         "site_url": str,
     },
+    "budget_alerts": {"thresholds": [NUMBER], "runs_out": bool, "subject": str},
     "site": {
         "access": str,
         "secret_env": str,
@@ -181,6 +189,15 @@ class Email:
         return parseaddr(self.sender)[1]
 
 
+@dataclass(frozen=True)
+class BudgetAlerts:
+    """The ``budget_alerts`` section: when `send` tells a PI (and the staff) about a budget."""
+
+    thresholds: tuple[Decimal, ...] = (Decimal(50), Decimal(80), Decimal(100))  # % spent
+    runs_out: bool = True  # at this rate, the budget runs out before the award ends
+    subject: str = "{{ organization.name }}: budget alert for {{ budget.label }}"
+
+
 ACCESS_MODES = ("open", "links", "sso")
 
 
@@ -208,9 +225,11 @@ class Config:
     sources: dict[str, Source] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
     projects: dict[str, Project] = field(default_factory=dict)
+    fund_orgs: dict[str, FundOrg] = field(default_factory=dict)  # with budgets
     journal: Journal = Journal()
     email: Email = Email(sender="")
     site: Site = Site()
+    budget_alerts: BudgetAlerts = BudgetAlerts()
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -308,7 +327,10 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
     journal_section = _journal(raw.get("journal"), fund_org_patterns, sources, where, problems)
     email = _email(raw.get("email"), organization, root, where, problems)
     people = load_people(root, problems)
-    projects = load_projects(root, problems)
+    decimals = currency.minor_units if isinstance(currency.minor_units, int) else 2
+    projects = load_projects(root, sources, decimals, problems)
+    fund_orgs = load_fund_orgs(root, sources, decimals, fund_org_patterns, problems)
+    budget_alerts = _budget_alerts(raw.get("budget_alerts"), where, problems)
     site = _site(raw.get("site"), people, where, problems)
     if problems:
         raise DataError(problems)
@@ -325,9 +347,11 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         sources=sources,
         people=people,
         projects=projects,
+        fund_orgs=fund_orgs,
         journal=journal_section,
         email=email,
         site=site,
+        budget_alerts=budget_alerts,
         raw=raw,
     )
 
@@ -406,6 +430,28 @@ def _site(raw: Any, people: dict[str, Person], where: str, problems: list[Proble
         department_heads={str(k): tuple(str(e).lower() for e in as_tuple(v))
                           for k, v in (heads.items() if isinstance(heads, dict) else ())},
     )
+
+
+def _budget_alerts(raw: Any, where: str, problems: list[Problem]) -> BudgetAlerts:
+    """The ``budget_alerts`` section: percentages above zero, each once; the subject."""
+    raw = raw if isinstance(raw, dict) else {}
+    default = BudgetAlerts()
+    thresholds = default.thresholds
+    if isinstance(raw.get("thresholds"), list):
+        try:
+            thresholds = tuple(Decimal(str(t)) for t in raw["thresholds"])
+        except ArithmeticError:
+            thresholds = ()  # reported by the schema check
+        if any(not t.is_finite() or t <= 0 for t in thresholds):
+            problems.append(Problem(where, "budget_alerts.thresholds: give percentages above "
+                                    "zero, e.g. [50, 80, 100]"))
+        if len(set(thresholds)) != len(thresholds):
+            problems.append(Problem(where, "budget_alerts.thresholds: a percentage is given "
+                                    "twice; give each once"))
+    subject = str(raw.get("subject") or default.subject)
+    _check_template(subject, "budget_alerts.subject", where, problems)
+    return BudgetAlerts(tuple(sorted(set(thresholds))), bool(raw.get("runs_out", True)),
+                        subject)
 
 
 def _match(key: str, raw: Any, where: str, problems: list[Problem]) -> Match | None:

@@ -23,11 +23,16 @@ def load_yaml(path: Path, where: str | None = None) -> Any:
     key given twice in one mapping, or a document that expands too far is a problem naming
     the file and line, never last-wins."""
     where = where or str(path)
+    return construct(compose_file(path, where), where)
+
+
+def compose_file(path: Path, where: str) -> yaml.Node | None:
+    """The YAML node tree of a file (``compose``), whose nodes carry their lines."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DataError([Problem(where, "not UTF-8 text; save it as UTF-8")]) from exc
-    return construct(compose(text, where), where)
+    return compose(text, where)
 
 
 def compose(text: str, where: str) -> yaml.Node | None:
