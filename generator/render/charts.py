@@ -1,7 +1,9 @@
 """Charts as geometry that templates draw as inline SVG beside a table of the same numbers:
 
 - ``stacked``: the site's stacked bar charts (``site_templates/site/_bar_chart.md.j2``);
-- ``trend``: a statement's 12 months of amount due (``site_templates/_trend.html.j2``).
+- ``trend``: a statement's 12 months of amount due (``site_templates/_trend.html.j2``);
+- ``budget_chart``: spent against a budget, with the forecast at the burn rate
+  (``site_templates/_budget.md.j2``, on statements and PI pages).
 
 Amounts and drawing positions are ``Decimal`` (positions to 0.01 or 0.1 of a unit). Negative
 amounts (credits) go below the zero line, so a refund is visible rather than hidden.
@@ -218,3 +220,82 @@ def trend(period: str, amounts_by_period: dict[str, Decimal], loaded: set[str]) 
 
 def svg_number(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.1'))}"
+
+
+# --- a budget: spent against the budget, month by month ----------------------------------
+
+# The budget chart's drawing, in SVG user units: narrower than the trend, beside its figures.
+BUDGET_WIDTH, BUDGET_HEIGHT = 400, 134
+BUDGET_LEFT, BUDGET_TOP, BUDGET_BOTTOM = 70, 8, 100  # the month labels and a legend below
+
+
+class BudgetBar(TypedDict):
+    period: str
+    amount: Decimal  # spent to date (an award), or in the month (monthly)
+    kind: str  # spent | forecast (at the burn rate) | before (spent before the records)
+    current: bool
+    x: str
+    y: str
+    width: str
+    height: str
+
+
+class MonthLabel(TypedDict):
+    period: str
+    x: str
+    anchor: str  # start | middle | end
+
+
+class BudgetChart(TypedDict):
+    bars: list[BudgetBar]
+    labels: list[MonthLabel]
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    baseline: str  # y of zero
+    budget: Decimal
+    budget_y: str  # y of the budget's line
+    bottom: str  # y of the lowest value (below zero when there are credits)
+    minimum: Decimal
+
+
+def budget_chart(months: list[str], period: str, budget: Decimal,
+                 bars: dict[str, dict[str, Decimal]]) -> BudgetChart:
+    """Bar geometry over ``months`` against the ``budget``'s line: ``bars`` has the amounts
+    of each kind (spent, forecast, before) by month; ``period``'s bar is the current one."""
+    values = {m: (kind, v) for kind, found in bars.items() for m, v in found.items()}
+    amounts = [v for _, v in values.values()]
+    maximum = max([Decimal(0), budget, *amounts])
+    minimum = min([Decimal(0), *amounts])
+    height = Decimal(BUDGET_BOTTOM - BUDGET_TOP)
+
+    def y(value: Decimal) -> Decimal:  # maximum > 0: the budget is above zero
+        return BUDGET_TOP + (maximum - value) * height / (maximum - minimum)
+
+    slot = Decimal(BUDGET_WIDTH - BUDGET_LEFT) / len(months)
+    drawn: list[BudgetBar] = []
+    for i, month in enumerate(months):
+        if month not in values:
+            continue
+        kind, value = values[month]
+        top, bottom = y(max(value, Decimal(0))), y(min(value, Decimal(0)))
+        drawn.append({"period": month, "amount": value, "kind": kind,
+                      "current": month == period,
+                      "x": svg_number(BUDGET_LEFT + slot * i + slot * Decimal("0.15")),
+                      "y": svg_number(top), "width": svg_number(slot * Decimal("0.7")),
+                      "height": svg_number(bottom - top)})
+    labels: list[MonthLabel] = [{"period": months[0], "x": str(BUDGET_LEFT), "anchor": "start"}]
+    if len(months) > 1:
+        labels.append({"period": months[-1], "x": str(BUDGET_WIDTH), "anchor": "end"})
+    centre = BUDGET_LEFT + slot * months.index(period) + slot / 2 if period in months else None
+    room = Decimal(75)  # a label's width and a gap, about
+    if centre is not None and all(abs(centre - Decimal(label["x"])) > room for label in labels):
+        labels.append({"period": period, "x": svg_number(centre), "anchor": "middle"})
+    return {
+        "bars": drawn, "labels": labels, "width": BUDGET_WIDTH, "height": BUDGET_HEIGHT,
+        "plot_left": BUDGET_LEFT, "plot_right": BUDGET_WIDTH,
+        "baseline": svg_number(y(Decimal(0))), "budget": budget,
+        "budget_y": svg_number(y(budget)), "bottom": svg_number(Decimal(BUDGET_BOTTOM)),
+        "minimum": minimum,
+    }

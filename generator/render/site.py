@@ -45,11 +45,12 @@ from generator.common.git import git
 from generator.common.sql import Scripts
 from generator.read.config import Config
 from generator.read.deliveries import latest, read_log
-from generator.render import charts
+from generator.render import budgets, charts
 from generator.render.access import Access, Area, pi_key, plan, require, write_maps
 from generator.render.filters import environment, markdown_value, template_dirs
 from generator.render.naming import digest, page_names, pi_page, project_page
 from generator.render.statements import Statement
+from generator.warehouse.budgets import Budgets
 from generator.warehouse.load import Warehouse
 
 SQL = Scripts.beside(__file__)
@@ -128,6 +129,7 @@ class PiContext(TypedDict):
     chart: charts.Chart
     details: list[dict[str, Any]]  # private: each project's statements (anchor, project,
     #                                statements), shown on the PI's page
+    budgets: list[budgets.BudgetView]  # as of the latest period
 
 
 class ProjectContext(TypedDict):
@@ -238,6 +240,7 @@ class SitePages:
         for r in wh.query("pending_by_flag"):
             self.pending[r["period"]].append(r)
         self.per_statement = SQL.query(wh.con, "site_project_periods")
+        self.budgets = budgets.by_pi(Budgets(wh), self.latest)
         self.pi_names = page_names(r["pi_email"] for r in self.per_statement)
         self.project_names = page_names(r["project_id"] for r in self.per_statement)
 
@@ -504,6 +507,7 @@ class SitePages:
                            for s in reversed(own)],
             "chart": chart,
             "details": details,
+            "budgets": self.budgets.get((email or "").lower(), []),
         }
         pages[here] = self.private_page(here, self.template("pi").render(context))
         return {

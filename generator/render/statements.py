@@ -45,9 +45,11 @@ from generator.common.progress import progress
 from generator.common.sql import Scripts
 from generator.read.config import Config
 from generator.render import cache
+from generator.render.budgets import BudgetView, for_statement, view
 from generator.render.charts import TREND_MONTHS, Trend, trend
 from generator.render.filters import cached_environment, neutralize, template_dirs, template_problem
 from generator.render.naming import StatementKey, statement_names, statement_number
+from generator.warehouse.budgets import Budgets
 from generator.warehouse.load import Warehouse
 from generator.warehouse.periods import read_period
 
@@ -187,6 +189,7 @@ class StatementContext(TypedDict):
     categories: list[Category]  # credits, tax, ... again, apart from usage
     trend: Trend
     end_warning: EndWarning | None
+    budgets: list[BudgetView]  # the project's and its fund/orgs', as of the period
     csv_name: str
     build: BuildInfo
 
@@ -229,9 +232,11 @@ def write_statements(
     check_templates(dirs, cfg)
     logo = logo_uri(cfg)
     totals = SQL.query(wh.con, "site_project_periods")
+    budgets = Budgets(wh)
     # A finalized month's statements come from the cache when nothing that makes them
     # changed (render/cache.py); the others are rendered.
-    keys = {p: frozen_key(wh, p, dirs, logo, totals) for p in wanted if p in wh.frozen}
+    keys = {p: frozen_key(wh, p, dirs, logo, totals, budgets) for p in wanted
+            if p in wh.frozen}
     manifests: dict[str, list[dict[str, Any]]] = {}
     if not dry_run:
         for period, digest in keys.items():
@@ -239,7 +244,7 @@ def write_statements(
             if found is not None:
                 manifests[period] = found
     rendering = [p for p in wanted if p not in manifests]
-    prepared = prepare(wh, rendering, logo, totals) if rendering else []
+    prepared = prepare(wh, rendering, logo, totals, budgets) if rendering else []
 
     with tempfile.TemporaryDirectory(prefix="statements-") as scratch:
         staged = {
@@ -292,9 +297,10 @@ def statement(out: Path, m: dict[str, Any]) -> Statement:
 
 
 def frozen_key(wh: Warehouse, period: str, dirs: tuple[Path, ...], logo: str | None,
-               totals: list[dict[str, Any]]) -> str:
+               totals: list[dict[str, Any]], budgets: Budgets) -> str:
     """What a finalized month's statements are made of, hashed (``cache.key``): its frozen
-    record, the months its trend shows, the templates, the presentation and the code."""
+    record, the months its trend shows, its budgets' figures, the templates, the
+    presentation and the code."""
     cfg = wh.cfg
     record = read_period(cfg, period)
     window = set(months_back(period, TREND_MONTHS))
@@ -305,6 +311,7 @@ def frozen_key(wh: Warehouse, period: str, dirs: tuple[Path, ...], logo: str | N
         sorted(cfg.projects.items()), sorted(wh.periods),
         [(r["period"], r["pi_email"], r["project_id"], r["charged"]) for r in totals
          if r["period"] in window],
+        sorted(cfg.fund_orgs.items()), budgets.active(period),
     ])
 
 
@@ -328,13 +335,16 @@ def divide(wh: Warehouse, periods: list[str]) -> None:
 
 
 def prepare(wh: Warehouse, periods: list[str], logo: str | None,
-            totals: list[dict[str, Any]] | None = None) -> list[Prepared]:
+            totals: list[dict[str, Any]] | None = None,
+            budgets: Budgets | None = None) -> list[Prepared]:
     """The file name, template context and CSV rows of every statement, in order
-    (``totals``: every statement's amounts, as ``site_project_periods.sql`` gives them, when
-    the caller has them already)."""
+    (``totals``: every statement's amounts, as ``site_project_periods.sql`` gives them, and
+    ``budgets``, when the caller has them already)."""
     cfg = wh.cfg
     if totals is None:
         totals = SQL.query(wh.con, "site_project_periods")
+    budgets = budgets or Budgets(wh)
+    active = {p: budgets.active(p) for p in periods}
     divide(wh, periods)
     services = grouped(SQL.query(wh.con, "statement_services", periods=periods))
     resources = grouped(SQL.query(wh.con, "statement_resources_top", periods=periods,
@@ -412,6 +422,8 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None,
             ],
             "trend": trend(period, history[pi_email, project_id], set(wh.periods)),
             "end_warning": end_warning(project.end_date if project else None, month_end(period)),
+            "budgets": [view(b, cfg) for b in for_statement(
+                active[period], project_id, (s["fund_org"] or "").split(", "))],
             "csv_name": names[key].rsplit("/", 1)[-1] + ".csv",
             "build": builds[period],
         }
