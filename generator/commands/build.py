@@ -174,7 +174,6 @@ def generate_main(cfg: Config, period: str, dry_run: bool, send: bool,
                   allow_pending: bool) -> Output:
     """``generate``: one period's statements; with ``send``, emailed as ``send -p`` does."""
     from generator.commands import send as sending
-    from generator.deliver.email import send as send_statements
 
     if dry_run and send:
         raise UsageError("--dry-run writes no statements to attach; preview the emails with "
@@ -182,6 +181,6 @@ def generate_main(cfg: Config, period: str, dry_run: bool, send: bool,
     wh, statements = generate(cfg, period, dry_run)
     output = describe_statements(cfg, period, statements, dry_run)
     if send:
-        report = send_statements(wh, period, statements, allow_pending=allow_pending)
+        report = sending.deliver(wh, period, statements, allow_pending=allow_pending)
         output.extend(sending.describe(cfg, report))
     return output

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from generator.commands.diff import (
@@ -21,12 +22,14 @@ from generator.commands.output import Output, Table, count, problem_lines
 from generator.common.errors import DataError, Problem
 from generator.common.money import format_money, rounded
 from generator.common.sql import Scripts
-from generator.deliver import email
+from generator.deliver import alerts, email
 from generator.read.config import Config, placeholders
 from generator.render import journal
-from generator.render.filters import markdown_escape
+from generator.render.budgets import view
+from generator.render.filters import markdown_escape, percent
 from generator.warehouse import frozen
 from generator.warehouse import load as loader
+from generator.warehouse.budgets import RUNS_OUT, Budgets
 
 SQL = Scripts.beside(__file__)
 
@@ -99,10 +102,39 @@ def email_problems(cfg: Config) -> list[Problem]:
     """Why the email templates (the subject in the config, the bodies in site_templates/)
     could not be compiled, so a broken one fails the pull request, not the send."""
     try:
-        email.templates(cfg, cfg.email)
+        email.templates(cfg)
+        alerts.templates(cfg)
     except DataError as exc:
         return exc.problems
     return []
+
+
+def budget_lines(wh: loader.Warehouse) -> list[str]:
+    """Each budget past a threshold of ``budget_alerts`` as of the latest month: what it
+    crossed, its figures and forecast."""
+    if not wh.periods:
+        return []
+    cfg, period = wh.cfg, max(wh.periods)
+    out = []
+    for status in Budgets(wh).active(period):
+        crossed = status.crossed(cfg.budget_alerts.thresholds, cfg.budget_alerts.runs_out)
+        if not crossed:
+            continue
+        b = view(status, cfg)
+        money = partial(format_money, currency=cfg.currency)
+        line = (f"{period} budget of {b['label']}: spent {money(b['spent'])} of "
+                f"{money(b['amount'])} ({percent(b['share'])})")
+        passed = [c for c in crossed if c != RUNS_OUT]
+        if passed:
+            line += f", past {passed[-1]}"
+        if RUNS_OUT in crossed and b["monthly"]:
+            line += "; at this rate a month costs more than its budget"
+        elif RUNS_OUT in crossed:
+            line += "; runs out before the award ends" + (
+                f": at this rate it lasts until {b['runs_out']}, the award ends {b['end']}"
+                if b["runs_out"] else f": used up in {b['used_up']}" if b["used_up"] else "")
+        out.append(line)
+    return out
 
 
 @dataclass
@@ -146,6 +178,8 @@ def text(report: Report) -> Output:
             f"  {row['period']} pending review, {row['flag']}: "
             f"{count(row['charges'], 'charge')}, {money(row['amount'])}"
         )
+    for line in budget_lines(wh):
+        output.say(line)
     for hint in hints(wh):
         output.say(f"hint: {hint}")
     if report.diff is not None:
@@ -163,7 +197,9 @@ def markdown(report: Report) -> str:
     cfg = report.warehouse.cfg
     text = render_markdown(check_tables(cfg, report.warehouse), report.diff, report.problems,
                            f"OpenChargeback: {cfg.organization['name']}")
-    return text + "".join(f"\n> **Hint:** {markdown_escape(h)}\n" for h in hints(report.warehouse))
+    return text + "".join(f"\n> **Budget:** {markdown_escape(b)}\n"
+                          for b in budget_lines(report.warehouse)) + "".join(
+        f"\n> **Hint:** {markdown_escape(h)}\n" for h in hints(report.warehouse))
 
 
 def main(cfg: Config, base: str | None, fmt: str, config_file: Path | None,

@@ -54,7 +54,7 @@ from generator.common.money import format_money
 from generator.common.progress import progress
 from generator.deliver import smtp
 from generator.read.config import SENDER_HINT, Config, Email
-from generator.read.deliveries import Delivery, latest, read_log
+from generator.read.deliveries import Delivery, latest, read_alerts, read_log
 from generator.read.layout import delivery_log
 from generator.render.filters import environment, template_dirs, template_problem
 from generator.render.naming import attachment_name, eml_name, page_url
@@ -120,14 +120,19 @@ class Report:
     not_attempted: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     aborted: str | None = None
+    alerts: Any = None  # the budget alerts sent after the statements (an ``alerts.Report``)
 
     @property
     def ok(self) -> bool:
-        """Every PI due a statement has it, as far as the server told us."""
-        return not (self.failed or self.unconfirmed or self.not_attempted or self.aborted)
+        """Every PI due a statement has it, as far as the server told us, and every alert."""
+        return not (self.failed or self.unconfirmed or self.not_attempted or self.aborted
+                    or (self.alerts is not None and not self.alerts.ok))
 
 
-def write_log(cfg: Config, period: str, entries: Sequence[Delivery]) -> None:
+def write_log(cfg: Config, period: str, entries: Sequence[Delivery],
+              alerts: Sequence[Delivery] = ()) -> None:
+    """The delivery log: the statements' ``entries``, then the budget ``alerts`` (each run
+    passes both, as read at its start and changed since)."""
     header = (
         f"# What was emailed for {period}: written by `openchargeback send` after every\n"
         "# message. status: sent | failed | sending/unconfirmed (may have arrived; check the\n"
@@ -135,6 +140,8 @@ def write_log(cfg: Config, period: str, entries: Sequence[Delivery]) -> None:
     )
     items = "".join(e.yaml_item() for e in entries)
     body = f"deliveries:\n{items}" if entries else "deliveries: []\n"
+    if alerts:
+        body += "alerts:\n" + "".join(e.yaml_item() for e in alerts)
     atomic_write(delivery_log(cfg, period), (header + body).encode("utf-8"))
 
 
@@ -168,7 +175,7 @@ def plan(cfg: Config, period: str, statements: Sequence[Statement],
             state = "current"
         else:
             state = "changed"
-        mail = Mail(pi, sts, files, state, previous, bad_address=_address_problem(pi))
+        mail = Mail(pi, sts, files, state, previous, bad_address=address_problem(pi))
         mails.append(mail)
     return mails
 
@@ -181,7 +188,7 @@ def attach(mail: Mail) -> None:
                   for f, pdf in zip(mail.files, mail.pdfs, strict=True)]
 
 
-def _address_problem(address: str) -> str | None:
+def address_problem(address: str) -> str | None:
     """Why ``address`` cannot be a recipient (None when it can)."""
     try:
         if Address(addr_spec=address).domain and address.isascii():
@@ -216,36 +223,39 @@ def is_due(mail: Mail, resend: bool, only: Sequence[str]) -> bool:
 
 
 class Templates(NamedTuple):
-    subject: jinja2.Template  # from email.subject in the config
+    subject: jinja2.Template  # from the config (email.subject, budget_alerts.subject)
     text: jinja2.Template
     html: jinja2.Template  # *.html.j2: the environment escapes every value it prints
     dirs: tuple[Path, ...]
+    key: str  # the subject's key in the config
 
 
-def templates(cfg: Config, s: Email) -> Templates:
-    """The subject and both bodies, compiled once per run (errors before anything is sent)."""
+def templates(cfg: Config, subject: str | None = None, key: str = "email.subject",
+              names: tuple[str, str] = TEMPLATES) -> Templates:
+    """The subject (``key`` in the config, the statements' by default) and both bodies
+    (``names``), compiled once per run (errors before anything is sent)."""
     dirs = template_dirs(cfg)
     env = environment(dirs, cfg.currency)
     try:  # the syntax was checked with the config; an unknown filter shows here
-        subject = env.from_string(s.subject)
+        compiled = env.from_string(subject or cfg.email.subject)
     except jinja2.TemplateSyntaxError as exc:
-        raise DataError([Problem("data/config.yaml", f"email.subject: not a valid template "
+        raise DataError([Problem("data/config.yaml", f"{key}: not a valid template "
                                                      f"({exc.message})")]) from exc
     try:
-        return Templates(subject, env.get_template(TEMPLATES[0]),
-                         env.get_template(TEMPLATES[1]), dirs)
+        return Templates(compiled, env.get_template(names[0]), env.get_template(names[1]),
+                         dirs, key)
     except jinja2.TemplateError as exc:
         raise DataError([template_problem(exc, dirs)]) from exc
 
 
-def render(cfg: Config, s: Email, t: Templates, period: str, mail: Mail,
-           pending: dict[str, Any] | None, pi_url: str | None, now: datetime) -> EmailMessage:
-    """The message for ``mail``: headers, text and HTML bodies, statements attached."""
-    context = email_context(cfg, period, mail, pending, pi_url)
+def compose(s: Email, t: Templates, context: Any, to: str, message_id: str,
+            now: datetime) -> EmailMessage:
+    """A message to ``to`` from the templates ``t``: headers, the text and HTML bodies;
+    ``context`` has the recipient's ``pi_name``."""
     try:
         subject = " ".join(t.subject.render(context).split())
     except jinja2.TemplateError as exc:
-        raise DataError([Problem("data/config.yaml", f"email.subject: {exc}")]) from exc
+        raise DataError([Problem("data/config.yaml", f"{t.key}: {exc}")]) from exc
     try:
         text = t.text.render(context)
         html = t.html.render(context)
@@ -253,15 +263,23 @@ def render(cfg: Config, s: Email, t: Templates, period: str, mail: Mail,
         raise DataError([template_problem(exc, t.dirs)]) from exc
     message = EmailMessage(policy=POLICY)
     message["From"] = s.sender
-    message["To"] = Address(" ".join(context["pi_name"].split()), addr_spec=mail.pi_email)
+    message["To"] = Address(" ".join(context["pi_name"].split()), addr_spec=to)
     if s.reply_to:
         message["Reply-To"] = s.reply_to
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = mail.message_id
+    message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    return message
+
+
+def render(cfg: Config, s: Email, t: Templates, period: str, mail: Mail,
+           pending: dict[str, Any] | None, pi_url: str | None, now: datetime) -> EmailMessage:
+    """The message for ``mail``: headers, text and HTML bodies, statements attached."""
+    context = email_context(cfg, period, mail, pending, pi_url)
+    message = compose(s, t, context, mail.pi_email, mail.message_id, now)
     for project, pdf in zip(context["projects"], mail.pdfs, strict=True):
         message.add_attachment(pdf, maintype="application", subtype="pdf",
                                filename=project["attachment"])
@@ -335,7 +353,7 @@ def send(
     mode = "dry-run" if dry_run else "smtp" if s.smtp else "eml"
     # A real send holds the period's lock from reading the log to its last write: a second
     # run that read the log while this one sends would send the same statements again.
-    with _lock(cfg, period) if mode == "smtp" else contextlib.nullcontext():
+    with lock(cfg, period) if mode == "smtp" else contextlib.nullcontext():
         log = read_log(cfg, period)
         report = prepare(wh, s, period, statements, log, mode, only, resend)
         if mode != "smtp":
@@ -347,7 +365,7 @@ def send(
             return report
         assert s.smtp is not None
         with smtp.Client(s.smtp, retry_seconds, sleep) as client:
-            deliver(cfg, s, period, client, log, report)
+            deliver(cfg, s, period, client, (log, read_alerts(cfg, period)), report)
     return report
 
 
@@ -377,7 +395,7 @@ def prepare(wh: Warehouse, s: Email, period: str, statements: Sequence[Statement
         else:
             report.current.append(mail)
 
-    compiled = templates(cfg, s)
+    compiled = templates(cfg)
     pending = {r["pi_email"]: r for r in wh.query("pi_pending", pi_email=None, period=period)}
     pages = pi_links(wh) if s.site_url else {}  # the PI's private link in links and sso
     now = datetime.now(UTC)
@@ -391,56 +409,84 @@ def prepare(wh: Warehouse, s: Email, period: str, statements: Sequence[Statement
 
 
 def deliver(cfg: Config, s: Email, period: str, client: smtp.Client,
-            log: list[Delivery], report: Report) -> None:
-    """Hand each due message to the server, logging before and after each one."""
-    for n, mail in enumerate(progress(report.due, "Sending", lambda m: m.pi_email)):
-        entry = Delivery(mail.pi_email, "sending", mail.message_id, mail.files)
-        log.append(entry)
-        if mail.message is None:  # not an address: nothing to hand over
-            entry.status, entry.error = "failed", mail.bad_address
-            report.failed.append(entry)
+            logs: tuple[list[Delivery], list[Delivery]], report: Report) -> None:
+    """Hand each due message to the server, logging before and after each one (``logs``:
+    the log's statement entries, and its alerts, kept as they are)."""
+    items = [(Delivery(m.pi_email, "sending", m.message_id, m.files, error=m.bad_address),
+              m.message, [m.pi_email, *s.bcc]) for m in report.due]
+    stopped = deliver_each(cfg, period, client, logs, logs[0], items, report)
+    if stopped is not None:
+        report.not_attempted = [m.pi_email for m in report.due[stopped:]]
+
+
+def deliver_each(cfg: Config, period: str, client: smtp.Client,
+                 logs: tuple[list[Delivery], list[Delivery]], into: list[Delivery],
+                 items: Sequence[tuple[Delivery, EmailMessage | None, list[str]]],
+                 report: Any) -> int | None:
+    """Hand each (entry, message, recipients) to the server: its entry is added to ``into``
+    (one of ``logs``, the log's statement entries and alerts) and the log written before and
+    after; a message of None (no address) fails. Each entry ends in the ``report``'s
+    ``sent``, ``failed`` or ``unconfirmed``. When the server cannot be reached or logged in
+    to, the run stops (``report.aborted``): the index of the item it stopped at."""
+    for n, (entry, message, recipients) in enumerate(
+            progress(items, "Sending", lambda item: item[0].recipient)):
+        into.append(entry)
+        if message is None:  # not an address: nothing to hand over
+            entry.status = "failed"
         else:
-            write_log(cfg, period, log)
+            write_log(cfg, period, *logs)
             try:
-                accepted = client.send(mail.message, s.envelope_sender,
-                                       [mail.pi_email, *s.bcc])
+                hand_over(client, cfg.email.envelope_sender, message, entry, recipients)
             except smtp.SmtpSetupError as exc:
-                log.remove(entry)  # nothing was handed over
-                write_log(cfg, period, log)
+                into.remove(entry)  # nothing was handed over
+                write_log(cfg, period, *logs)
                 report.aborted = str(exc)
-                report.not_attempted = [m.pi_email for m in report.due[n:]]
-                return
-            except smtp.Unconfirmed as exc:
-                entry.status, entry.error, entry.attempts = "unconfirmed", str(exc), exc.attempts
-                report.unconfirmed.append(entry)
-            except smtp.Failure as exc:
-                entry.status, entry.error, entry.attempts = "failed", str(exc), exc.attempts
-                report.failed.append(entry)
-            else:
-                entry.status, entry.attempts = "sent", accepted.attempts
-                entry.bcc_refused = sorted(accepted.refused)
-                report.sent.append(entry)
+                return n
+        {"sent": report.sent, "failed": report.failed,
+         "unconfirmed": report.unconfirmed}[entry.status].append(entry)
         entry.sent_at = datetime.now(UTC).isoformat(timespec="seconds")
-        write_log(cfg, period, log)
+        write_log(cfg, period, *logs)
+    return None
+
+
+def hand_over(client: smtp.Client, sender: str, message: EmailMessage, entry: Delivery,
+              recipients: Sequence[str]) -> None:
+    """Hand ``message`` to the server and record in ``entry`` what became of it: ``sent``
+    (and any refused Bcc), ``failed`` or ``unconfirmed``, with the attempts. An
+    ``smtp.SmtpSetupError`` (nothing was handed over) is the caller's."""
+    try:
+        accepted = client.send(message, sender, recipients)
+    except smtp.Unconfirmed as exc:
+        entry.status, entry.error, entry.attempts = "unconfirmed", str(exc), exc.attempts
+    except smtp.Failure as exc:
+        entry.status, entry.error, entry.attempts = "failed", str(exc), exc.attempts
+    else:
+        entry.status, entry.attempts = "sent", accepted.attempts
+        entry.bcc_refused = sorted(accepted.refused)
 
 
 def write_eml(cfg: Config, period: str, mails: Sequence[Mail]) -> list[Path]:
     """Each message as build/emails/YYYY-MM/<pi>.eml (the folder replaced as a whole)."""
-    final = cfg.build_dir / "emails" / period
-    staged = staging_dir(final)
-    names = []
+    named = []
     for mail in mails:
         assert mail.message is not None
-        name = eml_name(mail.pi_email)
-        (staged / name).write_bytes(mail.message.as_bytes())
-        names.append(name)
+        named.append((eml_name(mail.pi_email), mail.message))
+    return write_messages(cfg.build_dir / "emails" / period, named)
+
+
+def write_messages(final: Path, named: Sequence[tuple[str, EmailMessage]]) -> list[Path]:
+    """Each (file name, message) as an .eml file in ``final``, replaced as a whole."""
+    staged = staging_dir(final)
+    for name, message in named:
+        (staged / name).write_bytes(message.as_bytes())
     replace_dir(staged, final)
-    return [final / name for name in names]
+    return [final / name for name, _ in named]
 
 
 @contextlib.contextmanager
-def _lock(cfg: Config, period: str) -> Iterator[None]:
-    """One sender per period at a time (two cron runs must not both send)."""
+def lock(cfg: Config, period: str) -> Iterator[None]:
+    """One sender per period at a time (two cron runs must not both send, statements or
+    alerts)."""
     path = cfg.build_dir / "emails" / f".{period}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as fh:

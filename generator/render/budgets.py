@@ -22,6 +22,7 @@ from generator.warehouse.budgets import Budgets, Status
 
 class BudgetView(TypedDict):
     key: str  # the budget, as the delivery log names it
+    name: str  # the project ID or the fund/org
     label: str  # "project astro-sim", "fund/org 211730-3140 (NSF AST-2412345)"
     sources: list[str]  # the sources whose charges count (names); []: every source
     monthly: bool  # a budget per month, not for an award period
@@ -56,7 +57,8 @@ def view(status: Status, cfg: Config) -> BudgetView:
     rate = status.rate
     projected = status.projected
     return {
-        "key": b.key, "label": label, "sources": [cfg.source(s).name for s in b.sources],
+        "key": b.key, "name": b.name, "label": label,
+        "sources": [cfg.source(s).name for s in b.sources],
         "monthly": status.monthly, "period": status.period, "start": b.start, "end": b.end,
         "amount": status.amount, "spent": status.spent, "remaining": status.remaining,
         "share": status.share, "spent_before": b.spent_before, "first": status.first,

@@ -9,7 +9,8 @@ of the ID's SHA-256.
   ``YYYY-MM-<8 hex>``;
 - site pages: ``docs/billing/pis/<pi>.md``, ``docs/billing/projects/<project>.md``, published
   at ``billing/pis/<pi>/`` (site.access: open; the private folders are ``render.access``'s);
-- email: ``build/emails/YYYY-MM/<pi>.eml``, attachments ``statement-YYYY-MM-<project>.pdf``.
+- email: ``build/emails/YYYY-MM/<pi>.eml``, attachments ``statement-YYYY-MM-<project>.pdf``;
+  budget alerts ``build/emails/YYYY-MM/alerts/<pi>-<project or fund/org>-<8 hex>.eml``.
 """
 
 from __future__ import annotations
@@ -95,6 +96,14 @@ def page_url(site_url: str, page: str) -> str:
 def eml_name(pi_email: str) -> str:
     """A PI's message as written by ``send --dry-run``."""
     return f"{slug(pi_email)}.eml"
+
+
+def alert_eml_name(pi_email: str, budget_name: str, budget_key: str) -> str:
+    """A budget alert as written by ``send --dry-run`` (in the period's ``alerts/``): the PI,
+    the project or fund/org, and 8 hex digits of the budget's key (one owner may have
+    several budgets)."""
+    tag = hashlib.sha256(budget_key.encode()).hexdigest()[:8]
+    return f"{slug(pi_email)}-{slug(budget_name)}-{tag}.eml"
 
 
 def attachment_name(period: str, project_id: str | None) -> str:
