@@ -179,11 +179,12 @@ def send(wh: Warehouse, period: str, *, dry_run: bool = False, only: Sequence[st
                     if s.site_url and alert.pi_email in pages else None
                 alert.message = email.compose(s, compiled, context(cfg, period, alert, url),
                                               alert.pi_email, alert.message_id, now)
-        if mode != "smtp":
-            report.written = email.write_messages(
-                cfg.build_dir / "emails" / period / "alerts",
-                [(alert_eml_name(a.pi_email, a.budget["name"], a.budget["key"]),
-                  a.message) for a in report.due if a.message])
+        if mode != "smtp":  # in the folder the statements' messages were just written to
+            named = [(alert_eml_name(a.pi_email, a.budget["name"], a.budget["key"]), a.message)
+                     for a in report.due if a.message]
+            if named:
+                report.written = email.write_messages(
+                    cfg.build_dir / "emails" / period / "alerts", named)
             return report
         assert s.smtp is not None
         if report.due:
