@@ -327,7 +327,7 @@ def frozen_key(wh: Warehouse, period: str, dirs: tuple[Path, ...], logo: str | N
         period, sorted(record["frozen"].items()), record.get("finalized_at"),
         cache.files(dirs), logo, sorted(cfg.organization.items()), cfg.currency,
         sorted((k, s.name) for k, s in cfg.sources.items()), sorted(cfg.people.items()),
-        sorted(cfg.projects.items()), sorted(wh.periods),
+        sorted(cfg.projects.items()), sorted(window & set(wh.periods)),
         [(r["period"], r["pi_email"], r["project_id"], r["charged"]) for r in totals
          if r["period"] in window],
     ])
