@@ -34,6 +34,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import make_focus
 from common import ROOT, best, make_repo
 
 SECRET = "bench-history-secret-not-for-real-use-000000"
@@ -97,16 +98,29 @@ def setup(workdir: Path, rows: int, count: int, pis: int, projects: int
     periods = months(count)
     history, single = workdir / "history", workdir / "one-month"
     if not (history / "ready").exists():
+        # Month by month, as months arrive: each reviewed, closed and finalized before the
+        # next one's file is added (so no month is ever read with eleven others open).
         shutil.rmtree(history, ignore_errors=True)
-        start(history, rows, periods[:-1], pis, projects)
-        for period in periods[:-1]:
+        start(history, rows, periods[:1], pis, projects)
+        for i, period in enumerate(periods[:-1]):
+            if i:
+                csv = history / "periods" / period / "aws.csv"
+                csv.parent.mkdir(parents=True)
+                make_focus.generate(csv, rows, pis, projects, period, seed=1 + i,
+                                    anomalies=0.001)
+                commit(history, f"{period} arrives")
             began = time.perf_counter()
             settle(history, period)
             print(f"finalized {period} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
         (history / "ready").write_text("")
     if not (single / "ready").exists():
         shutil.rmtree(single, ignore_errors=True)
-        start(single, rows, periods[-1:], pis, projects)
+        start(single, rows, [], pis, projects)
+        csv = single / "periods" / periods[-1] / "aws.csv"
+        csv.parent.mkdir(parents=True)
+        make_focus.generate(csv, rows, pis, projects, periods[-1], seed=len(periods),
+                            anomalies=0.001)
+        commit(single, f"{periods[-1]} arrives")
         (single / "ready").write_text("")
     return history, single, periods
 
