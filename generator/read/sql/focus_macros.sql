@@ -19,4 +19,8 @@ CREATE OR REPLACE TEMP MACRO focus_timestamp(raw) AS
 CREATE OR REPLACE TEMP MACRO bad_decimal(raw, typed) AS
     raw IS NOT NULL
     AND (typed IS NULL OR ((length(raw) > 19 OR raw ILIKE '%e%') AND too_precise(raw)));
+-- An amount (a cost or a unit price) must also be within the money range: |x| < max_amount
+-- (generator/common/money.py MAX_AMOUNT, passed as a parameter).
+CREATE OR REPLACE TEMP MACRO bad_amount(raw, typed, max_amount) AS
+    bad_decimal(raw, typed) OR coalesce(abs(typed) >= max_amount, false);
 CREATE OR REPLACE TEMP MACRO bad_timestamp(raw, typed) AS raw IS NOT NULL AND typed IS NULL;
