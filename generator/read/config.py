@@ -23,7 +23,7 @@ import jinja2
 from generator.common.addresses import is_plain_address
 from generator.common.errors import DataError, Problem
 from generator.common.files import shown
-from generator.common.money import Currency
+from generator.common.money import Currency, amount_problem
 from generator.read.registry import Person, Project, load_people, load_projects
 from generator.read.yamlfile import NUMBER, STR_OR_LIST, as_tuple, check_schema, get, load_yaml
 
@@ -218,12 +218,13 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
     where = shown(root, path)
     raw = load_yaml(path, where) or {}
     problems: list[Problem] = []
-    check_schema(raw, SCHEMA, "", problems, where)
+    checked = check_schema(raw, SCHEMA, "", problems, where)
     if not isinstance(raw, dict):
         raise DataError(problems)
     for key in REQUIRED:
         if get(raw, key) in (None, ""):
             problems.append(Problem(where, f"{key}: required"))
+    raw = checked  # what does not fit the schema is reported and left out
 
     currency = Currency(**(raw.get("currency") or {}))
     if not re.fullmatch(r"[A-Z]{3}", str(currency.code)):
@@ -256,6 +257,12 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
     for i, pattern in enumerate(fund_org_patterns):
         _check_regex(pattern, f"review.fund_org_patterns[{i}]", where, problems)
     spike = review.get("cost_spike") or {}
+    for key, value in spike.items():
+        why = amount_problem(str(value))
+        if key == "factor" and not why and Decimal(str(value)) <= 0:
+            why = "is not above 0: a spike is a total this many times the average"
+        if why:
+            problems.append(Problem(where, f"review.cost_spike.{key}: {value!r} {why}"))
 
     sources = {
         str(key): Source(

@@ -82,7 +82,7 @@ def read_log(cfg: Config, period: str) -> list[Delivery]:
     shown = f"periods/{period}/deliveries.yaml"
     raw = load_yaml(path, shown) or {}
     problems: list[Problem] = []
-    check_schema(raw, LOG_SCHEMA, "", problems, shown)
+    raw = check_schema(raw, LOG_SCHEMA, "", problems, shown)
     entries = raw.get("deliveries") or [] if isinstance(raw, dict) else []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
