@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
-from generator.common.errors import ChargebackError, DataError
+from generator.common.errors import ChargebackError
 
 app = typer.Typer(help="Simple, transparent billing for research computing, kept in git.",
                   no_args_is_help=True, add_completion=False, rich_markup_mode=None)
@@ -69,7 +69,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def call(target: str, options: dict[str, Any]) -> None:
     """Run ``generator.commands.MODULE.FUNCTION`` with the options it takes and the config as
     ``cfg``; print its Output, or a ChargebackError's problems with the error's exit code."""
-    from generator.commands.output import problem_lines
+    from generator.commands.output import failure
 
     module, _, function = target.partition(".")
     run = getattr(importlib.import_module(f"generator.commands.{module}"), function)
@@ -80,10 +80,8 @@ def call(target: str, options: dict[str, Any]) -> None:
             options["cfg"] = load_config(options["repo"], options["config_file"])
         wanted = inspect.signature(run).parameters
         output = run(**{k: v for k, v in options.items() if k in wanted})
-    except ChargebackError as exc:
-        problems = exc.problems if isinstance(exc, DataError) else [str(exc)]
-        output = problem_lines(problems)  # type: ignore[arg-type]
-        output.exit_code = exc.exit_code
+    except (ChargebackError, OSError) as exc:  # OSError: a file that cannot be read or written
+        output = failure(exc)
     for to_err, line in output.lines(shutil.get_terminal_size().columns):
         typer.echo(line, err=to_err)
     if output.exit_code:

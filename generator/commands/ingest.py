@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,6 +12,7 @@ import duckdb
 
 from generator.commands.output import Output, count
 from generator.common.errors import DataError, Problem, UsageError
+from generator.common.files import atomic_copy
 from generator.common.money import format_money
 from generator.common.months import is_period
 from generator.common.sql import Scripts
@@ -77,13 +76,7 @@ def ingest(
     siblings = [folder / f"{source}{s}" for s in (".csv", ".csv.gz", ".parquet")]
     replaced = any(p.exists() for p in siblings)
     if not dry_run:
-        folder.mkdir(parents=True, exist_ok=True)
-        with (
-            tempfile.NamedTemporaryFile(dir=folder, prefix=f".{source}.", delete=False) as tmp,
-            file.open("rb") as src,
-        ):
-            shutil.copyfileobj(src, tmp)
-        Path(tmp.name).replace(target)
+        atomic_copy(file, target)
         for other in siblings:
             if other != target:
                 other.unlink(missing_ok=True)

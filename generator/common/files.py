@@ -9,17 +9,37 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then move it into place, with
     the rights any new file of the user gets (mkstemp makes the temporary file private)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with _replacing(path) as fh:
+        fh.write(data)
+
+
+def atomic_copy(source: Path, path: Path) -> None:
+    """Copy ``source`` to ``path`` as ``atomic_write`` writes: whole or not at all."""
+    with _replacing(path) as fh, source.open("rb") as src:
+        shutil.copyfileobj(src, fh)
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A new file to write, moved into place of ``path`` once written, removed if not. An
+    OSError names ``path``, not the temporary file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
         os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
@@ -42,8 +62,11 @@ def replace_dir(staged: Path, final: Path) -> None:
 
 def staging_dir(final: Path) -> Path:
     """A fresh temporary folder beside ``final`` (same file system, so rename works)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(final)) from exc
     staged.chmod(0o777 & ~umask())  # mkdtemp makes it private; the folder it replaces was not
     return staged
 
