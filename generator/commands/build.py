@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.commands.output import Output, count
 from generator.common.errors import DataError, UsageError
-from generator.common.files import atomic_write, shown
+from generator.common.files import atomic_write, exclusive, remove_staging, shown
 from generator.common.money import exact, format_money
 from generator.read.config import Config
 from generator.render import journal, site
@@ -26,6 +27,18 @@ class BuildResult:
     journals: list[journal.Journal] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def writing_outputs(cfg: Config) -> Iterator[None]:
+    """Hold ``build/.lock`` while a command writes build/ (and the site's docs/billing/): a
+    second one at the same time stops at once, saying why. What a killed run left there
+    half-written (staging folders, temporary files) is removed first."""
+    with exclusive(cfg.build_dir / ".lock", "another build, generate, export-journal or send "
+                   "is writing build/ now; wait for it to finish, then run this again"):
+        remove_staging(cfg.build_dir)
+        remove_staging(site.docs_dir(cfg), ".billing.*.tmp")
+        yield
 
 
 def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
@@ -123,7 +136,8 @@ def describe_statements(cfg: Config, period: str, statements: list[Statement],
 
 def export_journal(cfg: Config, period: str, fmt: str, output: Path | None) -> Output:
     """One format of a period's journal, written; fails unless debits equal credits."""
-    path, j = journal.export(loader.load(cfg), period, fmt, output)
+    with writing_outputs(cfg):
+        path, j = journal.export(loader.load(cfg), period, fmt, output)
     said = Output()
     said.say(f"wrote {shown(cfg.root, path)}")
     said.say(j.balance_line())
@@ -134,13 +148,15 @@ def serve(cfg: Config, dev_addr: str | None) -> Output:
     """Build everything, then become ``mkdocs serve`` on the site (which returns only when
     the server is replaced by a stand-in, as in tests)."""
     site.mkdocs_file(cfg)  # no site to serve: say so before building
-    build(cfg)
+    with writing_outputs(cfg):
+        build(cfg)
     site.serve(cfg, dev_addr)
     return Output()
 
 
 def main(cfg: Config, period: list[str] | None) -> Output:
-    return describe(build(cfg, period))
+    with writing_outputs(cfg):
+        return describe(build(cfg, period))
 
 
 def generate_main(cfg: Config, period: str, dry_run: bool, send: bool,
@@ -152,9 +168,10 @@ def generate_main(cfg: Config, period: str, dry_run: bool, send: bool,
     if dry_run and send:
         raise UsageError("--dry-run writes no statements to attach; preview the emails with "
                          f"`openchargeback send -p {period} --dry-run`")
-    wh, statements = generate(cfg, period, dry_run)
-    output = describe_statements(cfg, period, statements, dry_run)
-    if send:
-        report = send_statements(wh, period, statements, allow_pending=allow_pending)
-        output.extend(sending.describe(cfg, report))
+    with writing_outputs(cfg):
+        wh, statements = generate(cfg, period, dry_run)
+        output = describe_statements(cfg, period, statements, dry_run)
+        if send:
+            report = send_statements(wh, period, statements, allow_pending=allow_pending)
+            output.extend(sending.describe(cfg, report))
     return output

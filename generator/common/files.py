@@ -3,6 +3,7 @@ messages show them."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+from generator.common.errors import UsageError
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -69,6 +72,31 @@ def staging_dir(final: Path) -> Path:
         raise OSError(exc.errno, exc.strerror, str(final)) from exc
     staged.chmod(0o777 & ~umask())  # mkdtemp makes it private; the folder it replaces was not
     return staged
+
+
+def remove_staging(folder: Path, pattern: str = "**/.*.tmp") -> None:
+    """Remove what a killed run left half-written in ``folder``: staging folders and
+    temporary files (named ``.NAME.*.tmp`` by ``staging_dir`` and ``atomic_write``) that
+    match ``pattern``. Only under a lock that keeps every other writer out."""
+    for path in sorted(folder.glob(pattern)):  # a folder before what is in it
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists() or path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
+@contextmanager
+def exclusive(path: Path, busy: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (made if missing) while the block runs;
+    when another process holds it, raise UsageError(``busy``) at once. The system releases
+    the lock when the process ends, however it ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(busy) from None
+        yield
 
 
 def umask() -> int:

@@ -21,8 +21,10 @@ import csv
 import io
 import multiprocessing
 import os
+import select
 import shutil
 import tempfile
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -525,7 +527,8 @@ def render_all(jobs: list[Job]) -> list[Problem]:
         return []
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.render.statements", "weasyprint"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=end_with, initargs=(os.getpid(),)) as pool:
         futures: list[Future[Problem | None]] = [pool.submit(render, job) for job in jobs]
         names = {id(f): job.name for f, job in zip(futures, jobs, strict=True)}
         for future in progress(futures, "Rendering statements", lambda f: names[id(f)]):
@@ -534,6 +537,29 @@ def render_all(jobs: list[Job]) -> list[Problem]:
                 pool.shutdown(cancel_futures=True)
                 return [problem]
     return []
+
+
+def end_with(pid: int) -> None:
+    """A worker's initializer: end the worker when process ``pid`` (the build) ends.
+
+    If the build is killed, nothing else would end them: each worker holds open the pipe
+    its forkserver waits on and the queue it waits on itself, so workers and forkserver
+    would wait on each other forever. PR_SET_PDEATHSIG does not help, as a worker's parent
+    is the forkserver, not the build; a thread waits on a pidfd of the build instead (Linux;
+    elsewhere the workers are not watched).
+    """
+    if not hasattr(os, "pidfd_open"):
+        return
+    try:
+        build = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)
+
+    def watch() -> None:
+        select.select([build], [], [])  # readable once the process has ended
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-build", daemon=True).start()
 
 
 @cache
