@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.commands.lock import writing_outputs
 from generator.commands.output import Output, count
 from generator.common.errors import DataError, UsageError
-from generator.common.files import atomic_write, exclusive, remove_staging, shown
+from generator.common.files import atomic_write, shown
 from generator.common.money import exact, format_money
 from generator.read.config import Config
 from generator.render import journal, site
@@ -27,18 +28,6 @@ class BuildResult:
     journals: list[journal.Journal] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def writing_outputs(cfg: Config) -> Iterator[None]:
-    """Hold ``build/.lock`` while a command writes build/ (and the site's docs/billing/): a
-    second one at the same time stops at once, saying why. What a killed run left there
-    half-written (staging folders, temporary files) is removed first."""
-    with exclusive(cfg.build_dir / ".lock", "another build, generate, export-journal or send "
-                   "is writing build/ now; wait for it to finish, then run this again"):
-        remove_staging(cfg.build_dir)
-        remove_staging(site.docs_dir(cfg), ".billing.*.tmp")
-        yield
 
 
 def build(cfg: Config, periods: Iterable[str] | None = None) -> BuildResult:
@@ -168,7 +157,7 @@ def generate_main(cfg: Config, period: str, dry_run: bool, send: bool,
     if dry_run and send:
         raise UsageError("--dry-run writes no statements to attach; preview the emails with "
                          f"`openchargeback send -p {period} --dry-run`")
-    with writing_outputs(cfg):
+    with nullcontext() if dry_run else writing_outputs(cfg):  # a dry run writes nothing
         wh, statements = generate(cfg, period, dry_run)
         output = describe_statements(cfg, period, statements, dry_run)
         if send:

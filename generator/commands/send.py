@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.commands.build import writing_outputs
+from generator.commands.lock import writing_outputs
 from generator.commands.output import Output, count
 from generator.common.errors import DataError
 from generator.deliver import email
