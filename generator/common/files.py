@@ -10,7 +10,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -72,6 +72,28 @@ def staging_dir(final: Path) -> Path:
         raise OSError(exc.errno, exc.strerror, str(final)) from exc
     staged.chmod(0o777 & ~umask())  # mkdtemp makes it private; the folder it replaces was not
     return staged
+
+
+def symlinks(root: Path, folders: Iterable[str]) -> list[Path]:
+    """Every symbolic link at or under ``root/FOLDER`` for each of ``folders`` (links to
+    folders are not followed)."""
+
+    def under(folder: str) -> Iterator[Path]:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    yield Path(entry.path)
+                elif entry.is_dir():
+                    yield from under(entry.path)
+
+    found: list[Path] = []
+    for name in folders:
+        top = root / name
+        if top.is_symlink():
+            found.append(top)
+        elif top.is_dir():
+            found += under(str(top))
+    return sorted(found)
 
 
 def remove_staging(folder: Path, pattern: str = "**/.*.tmp") -> None:

@@ -11,6 +11,7 @@ broken journal. What the stages use is the checked result (``Config``), never th
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +23,7 @@ import jinja2
 
 from generator.common.addresses import is_plain_address
 from generator.common.errors import DataError, Problem
-from generator.common.files import shown
+from generator.common.files import shown, symlinks
 from generator.common.money import Currency, amount_problem
 from generator.read.registry import Person, Project, load_people, load_projects
 from generator.read.yamlfile import NUMBER, STR_OR_LIST, as_tuple, check_schema, get, load_yaml
@@ -215,6 +216,7 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         raise DataError(
             [Problem(str(path), "no config file; run `openchargeback init DIR` or pass -c FILE")]
         )
+    refuse_symlinks(root, config_file)
     where = shown(root, path)
     raw = load_yaml(path, where) or {}
     problems: list[Problem] = []
@@ -300,6 +302,21 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         site=site,
         raw=raw,
     )
+
+
+def refuse_symlinks(root: Path, config_file: Path | None) -> None:
+    """Refuse the repository, before anything in it is read, if data/, periods/ or reviews/
+    hold a symbolic link (it may lead outside the repository); only a config file given with
+    -c may be one."""
+    given = config_file.absolute().parent.resolve() / config_file.name if config_file else None
+    links = [p for p in symlinks(root, ("data", "periods", "reviews")) if p != given]
+    if links:
+        raise DataError([
+            Problem(link.relative_to(root).as_posix(), f"a symbolic link (to {os.readlink(link)}); "
+                    "links may lead outside the repository, so none is followed in data/, "
+                    "periods/ or reviews/: put the file or folder itself here")
+            for link in links
+        ])
 
 
 def _site(raw: Any, people: dict[str, Person], where: str, problems: list[Problem]) -> Site:
