@@ -335,8 +335,8 @@ def value_message(column: str, value: str | None) -> str:
 def _total_problems(con: duckdb.DuckDBPyConnection, f: FocusFile) -> list[Problem]:
     """A file whose amounts add up beyond the money range."""
     return [
-        Problem(f.shown, f"{r['name']} adds up to {r['total']:,} or more (signs aside); a "
-                f"file's amounts must add up to less than 10^15: split or check the file")
+        Problem(f.shown, f"{r['name']} adds up to {r['total']:,} or more, signs aside; a file's "
+                "amounts add up to less than 10^15: is the file right?")
         for r in SQL.query(con, "focus_totals", file=f.shown, max_amount=MAX_AMOUNT)
     ]
 

@@ -1,13 +1,13 @@
 -- A file's amounts, added up regardless of sign, must stay within the money range too
 -- (below $max_amount), so that the warehouse's sums over many files fit DECIMAL(38, 18).
--- Each amount is rounded up to a whole number and summed as HUGEINT, so this sum cannot
--- overflow. The cost columns of file $file whose amounts add up to $max_amount or more.
+-- The cost columns of file $file whose amounts add up to $max_amount or more (total: the
+-- sum rounded down). Needs focus_macros.sql.
 SELECT name, total
 FROM (
-    SELECT sum(CAST(ceil(abs(BilledCost)) AS HUGEINT)) AS BilledCost,
-           sum(CAST(ceil(abs(EffectiveCost)) AS HUGEINT)) AS EffectiveCost,
-           sum(CAST(ceil(abs(ListCost)) AS HUGEINT)) AS ListCost,
-           sum(CAST(ceil(abs(ContractedCost)) AS HUGEINT)) AS ContractedCost
+    SELECT abs_total(BilledCost) AS BilledCost,
+           abs_total(EffectiveCost) AS EffectiveCost,
+           abs_total(ListCost) AS ListCost,
+           abs_total(ContractedCost) AS ContractedCost
     FROM raw_charges
     WHERE file = $file
 ) UNPIVOT (total FOR name IN (BilledCost, EffectiveCost, ListCost, ContractedCost))
