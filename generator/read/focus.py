@@ -359,8 +359,8 @@ def line_numbers(f: FocusFile, rows: list[int]) -> dict[int, int]:
                     if len(found) == len(wanted):
                         break
                 start = reader.line_num + 1
-        except (csv.Error, UnicodeDecodeError):  # a field past csv's limit; rows' own numbers
-            pass
+        except (csv.Error, UnicodeDecodeError, EOFError, zlib.error, gzip.BadGzipFile):
+            pass  # e.g. a field past csv's size limit: the rest keep their row numbers
     return found
 
 

@@ -49,7 +49,7 @@ def load_people(root: Path, problems: list[Problem]) -> dict[str, Person]:
         _refuse_controls("data/people.yaml", str(email), v, problems)
     return {
         str(email).lower(): Person(
-            str(email).lower(), str(v.get("name") or email), v.get("department")
+            str(email).lower(), str(v.get("name") or email), _opt_str(v.get("department"))
         )
         for email, v in raw.items()
         if isinstance(v, dict)

@@ -36,6 +36,10 @@ def compose(text: str, where: str) -> yaml.Node | None:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise DataError([_syntax_problem(exc, where)]) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        raise DataError([Problem(f"{where}:{line}", f"character U+{exc.character:04X} is not "
+                                 "allowed in YAML; remove it")]) from exc
     except RecursionError as exc:
         raise DataError([Problem(where, "nested too deeply to be a settings file")]) from exc
     if node is None:
