@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.commands import periods
-from generator.common.errors import SCREENFUL
+from generator.common.errors import SCREENFUL, DataError
 from generator.common.money import MAX_AMOUNT, amount_problem
 from generator.read.config import load_config
 from generator.warehouse import load as loader
@@ -438,3 +438,39 @@ def test_a_config_file_given_with_c_may_be_a_link(make_repo: Callable[..., Path]
     shutil.move(root / "data" / "config.yaml", outside)
     (root / "data" / "config.yaml").symlink_to(outside)
     assert invoke(root, "check", "-c", str(root / "data" / "config.yaml"))[0] == 0
+
+
+# --- what the fuzz tests found ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "old", "new", "said"), [
+    ("data/config.yaml", 'pattern: "^p4d"', 'pattern: "(?<=x)p4d"',
+     "review.patterns[0].pattern: DuckDB cannot run this regular expression"),
+    ("data/config.yaml", 'pattern: "^p4d"', 'pattern: "a{99999999999999999999}"',
+     "review.patterns[0].pattern: not a valid regular expression"),
+    ("data/config.yaml", '      pattern: "^p4d"\n', "", "review.patterns[0].pattern: required"),
+    ("data/config.yaml", "organization:", "\x00organization:",
+     "data/config.yaml:1: character U+0000 is not allowed in YAML; remove it"),
+    ("data/people.yaml", "", "ada@test.edu: {name: Ada, department: 1}\n"
+     "bob@test.edu: {name: Bob, department: Physics}\n", None),
+])
+def test_config_files_that_once_crashed_the_loader(
+    make_repo: Callable[..., Path], name: str, old: str, new: str, said: str | None
+) -> None:
+    root = make_repo({"periods/2026-10/aws.csv": csv_file(row())})
+    path = root / name
+    text = path.read_text() if path.exists() else ""
+    path.write_text(text.replace(old, new) if old else new)
+    code, output = invoke(root, "check")
+    if said is None:
+        assert code == 0, output
+    else:
+        assert code == 1 and said in output, output
+
+
+def test_an_empty_delivery_log_entry_is_a_problem(make_repo: Callable[..., Path]) -> None:
+    from generator.read.deliveries import read_log
+
+    root = make_repo({"periods/2026-10/deliveries.yaml": "deliveries:\n- null\n"})
+    with pytest.raises(DataError, match=r"deliveries\[0\]: empty; remove it"):
+        read_log(load_config(root), "2026-10")
