@@ -135,7 +135,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, where: str) -> Problem:
 def check_schema(node: Any, schema: Any, path: str, problems: list[Problem], where: str) -> Any:
     """Check ``node`` against ``schema``, adding a problem per mismatch. Returns ``node`` with
     every value that does not fit left out (its key dropped from a mapping, None in a list or
-    at the top), so the code that reads the result can rely on its types."""
+    at the top) and every key as text, so the code that reads the result can rely on its
+    types."""
 
     def misfit(message: str) -> None:
         problems.append(Problem(where, f"{path or '(top)'}: {message}"))
@@ -166,7 +167,12 @@ def check_schema(node: Any, schema: Any, path: str, problems: list[Problem], whe
         fitting = {}
         for key, value in node.items():
             sub = f"{path}.{key}" if path else str(key)
-            if "*" in schema or key in schema:
+            if isinstance(key, int) and not isinstance(key, bool):
+                key = str(key)  # an account number as a key is still a name
+            if not isinstance(key, str):
+                problems.append(Problem(where, f"{sub}: a key must be text, not "
+                                        f"{type(key).__name__} {key!r}"))
+            elif "*" in schema or key in schema:
                 fit = check_schema(value, schema.get("*", schema.get(key)), sub, problems, where)
                 if fit is not None or value is None:  # an empty value stays, as None
                     fitting[key] = fit
