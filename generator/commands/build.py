@@ -125,7 +125,7 @@ def describe_statements(cfg: Config, period: str, statements: list[Statement],
 
 def export_journal(cfg: Config, period: str, fmt: str, output: Path | None) -> Output:
     """One format of a period's journal, written; fails unless debits equal credits."""
-    with writing_outputs(cfg):
+    with nullcontext() if output else writing_outputs(cfg):  # -o: a file outside build/
         path, j = journal.export(loader.load(cfg), period, fmt, output)
     said = Output()
     said.say(f"wrote {shown(cfg.root, path)}")
