@@ -103,7 +103,7 @@ def remove_staging(folder: Path, pattern: str = "**/.*.tmp") -> None:
     for path in sorted(folder.glob(pattern)):  # a folder before what is in it
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
-        elif path.exists() or path.is_symlink():
+        else:  # a file, or gone with its folder
             path.unlink(missing_ok=True)
 
 

@@ -78,7 +78,7 @@ SUFFIXES = (".csv", ".csv.gz", ".parquet")
 MAX_QUANTITY = Decimal(10) ** 20  # what DECIMAL(38, 18) holds; amounts have the money range
 UNREAD = "cannot be read as a number; write a plain decimal such as 12.50"
 MAX_LINE = 10_000_000  # bytes in one row (the header too), as DuckDB's max_line_size
-MAX_COLUMNS = 1_000  # each column costs the reader memory (about 0.3 MB per 1,000 rows)
+MAX_COLUMNS = 1_000  # each column costs the reader about 0.25 MB of memory per 1,000 rows
 UNICODE_BOMS = (  # longest first: UTF-32's little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF32_LE, "UTF-32"),
     (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -307,13 +307,13 @@ def _value_problems(
     lines = line_numbers(f, [r["row_number"] for r in rows])
     problems = [
         Problem(at(f.shown, lines.get(r["row_number"], r["row_number"] + 1)),
-                value_message(r["col"], r["val"]))
+                _value_message(r["col"], r["val"]))
         for r in rows
     ]
     return screenful(problems, f.shown, rows[0]["total"] - len(rows))
 
 
-def value_message(column: str, value: str | None) -> str:
+def _value_message(column: str, value: str | None) -> str:
     """What is wrong with a FOCUS column's value as written, and what to do."""
     if value is None:
         return f"{column} is empty; every row needs a value"
@@ -398,5 +398,5 @@ def detect_period(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str | Non
     if not first:
         return None, [Problem(str(path), "the file has no rows to read, only a header")]
     line = line_numbers(f, [1]).get(1, 2)
-    return None, [Problem(at(path, line), f"{value_message('BillingPeriodStart', first[0]['raw'])}"
+    return None, [Problem(at(path, line), f"{_value_message('BillingPeriodStart', first[0]['raw'])}"
                           "; no row has a date to tell the period by (or give -p YYYY-MM)")]
