@@ -82,10 +82,12 @@ def read_log(cfg: Config, period: str) -> list[Delivery]:
     shown = f"periods/{period}/deliveries.yaml"
     raw = load_yaml(path, shown) or {}
     problems: list[Problem] = []
-    check_schema(raw, LOG_SCHEMA, "", problems, shown)
+    raw = check_schema(raw, LOG_SCHEMA, "", problems, shown)
     entries = raw.get("deliveries") or [] if isinstance(raw, dict) else []
     for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
+        if not isinstance(entry, dict):  # another type is reported by check_schema
+            if entry is None:
+                problems.append(Problem(shown, f"deliveries[{i}]: empty; remove it"))
             continue
         for key in ("recipient", "status", "message_id"):
             if not entry.get(key):

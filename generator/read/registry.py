@@ -39,7 +39,7 @@ def load_people(root: Path, problems: list[Problem]) -> dict[str, Person]:
     if not path.is_file():
         return {}
     raw = load_yaml(path, "data/people.yaml") or {}
-    check_schema(raw, PEOPLE_SCHEMA, "", problems, "data/people.yaml")
+    raw = check_schema(raw, PEOPLE_SCHEMA, "", problems, "data/people.yaml")
     if not isinstance(raw, dict):
         return {}
     for email, v in raw.items():
@@ -49,7 +49,7 @@ def load_people(root: Path, problems: list[Problem]) -> dict[str, Person]:
         _refuse_controls("data/people.yaml", str(email), v, problems)
     return {
         str(email).lower(): Person(
-            str(email).lower(), str(v.get("name") or email), v.get("department")
+            str(email).lower(), str(v.get("name") or email), _opt_str(v.get("department"))
         )
         for email, v in raw.items()
         if isinstance(v, dict)
@@ -61,7 +61,7 @@ def load_projects(root: Path, problems: list[Problem]) -> dict[str, Project]:
     if not path.is_file():
         return {}
     raw = load_yaml(path, "data/projects.yaml") or {}
-    check_schema(raw, PROJECTS_SCHEMA, "", problems, "data/projects.yaml")
+    raw = check_schema(raw, PROJECTS_SCHEMA, "", problems, "data/projects.yaml")
     if not isinstance(raw, dict):
         return {}
     for pid, v in raw.items():

@@ -43,6 +43,7 @@ from generator.common.money import Currency, exact
 from generator.common.months import month_end, month_start, months_back
 from generator.common.progress import progress
 from generator.common.sql import Scripts
+from generator.common.workers import end_with
 from generator.read.config import Config
 from generator.render import cache
 from generator.render.filters import cached_environment, neutralize, template_dirs, template_problem
@@ -617,7 +618,8 @@ def render_all(jobs: list[Job]) -> list[Problem]:
         return []
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.render.statements", "weasyprint"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=end_with, initargs=(os.getpid(),)) as pool:
         futures: list[Future[Problem | None]] = [pool.submit(render, job) for job in jobs]
         names = {id(f): job.name for f, job in zip(futures, jobs, strict=True)}
         for future in progress(futures, "Rendering statements", lambda f: names[id(f)]):
