@@ -57,6 +57,7 @@ def main() -> None:
     (insert,) = focus.SQL.load("focus_read", focus.read_shape(columns, focus.REQUIRED, False))
     rows = insert.split("INSERT INTO raw_charges BY NAME", 1)[1]
     params = {"period": f.period, "source": f.source, "file": f.shown,
+              "max_amount": focus.MAX_AMOUNT,
               **focus.scan_params(csv, columns, store_rejects=False)}
     focus.SQL.run(con, "focus_macros")
     typed = best(args.repeat, lambda: con.execute(

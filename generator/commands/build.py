@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.commands.lock import writing_outputs
 from generator.commands.output import Output, count
 from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import atomic_write, shown
@@ -133,6 +135,12 @@ def export_journal(cfg: Config, period: str, fmt: str, output: Path | None,
     """One format of a period's journal, written; fails unless debits equal credits, and
     while charges of the period wait for review (unless ``allow_pending``: they are then left
     out). A finalized period's journal is the one exported when it was finalized."""
+    with nullcontext() if output else writing_outputs(cfg):  # -o: a file outside build/
+        return _export_journal(cfg, period, fmt, output, allow_pending)
+
+
+def _export_journal(cfg: Config, period: str, fmt: str, output: Path | None,
+                    allow_pending: bool) -> Output:
     wh = loader.load(cfg)
     said = Output()
     if period in wh.frozen:
@@ -161,13 +169,15 @@ def serve(cfg: Config, dev_addr: str | None) -> Output:
     """Build everything, then become ``mkdocs serve`` on the site (which returns only when
     the server is replaced by a stand-in, as in tests)."""
     site.mkdocs_file(cfg)  # no site to serve: say so before building
-    build(cfg)
+    with writing_outputs(cfg):
+        build(cfg)
     site.serve(cfg, dev_addr)
     return Output()
 
 
 def main(cfg: Config, period: list[str] | None) -> Output:
-    return describe(build(cfg, period))
+    with writing_outputs(cfg):
+        return describe(build(cfg, period))
 
 
 def generate_main(cfg: Config, period: str, dry_run: bool, send: bool,
@@ -178,9 +188,10 @@ def generate_main(cfg: Config, period: str, dry_run: bool, send: bool,
     if dry_run and send:
         raise UsageError("--dry-run writes no statements to attach; preview the emails with "
                          f"`openchargeback send -p {period} --dry-run`")
-    wh, statements = generate(cfg, period, dry_run)
-    output = describe_statements(cfg, period, statements, dry_run)
-    if send:
-        report = sending.deliver(wh, period, statements, allow_pending=allow_pending)
-        output.extend(sending.describe(cfg, report))
+    with nullcontext() if dry_run else writing_outputs(cfg):  # a dry run writes nothing
+        wh, statements = generate(cfg, period, dry_run)
+        output = describe_statements(cfg, period, statements, dry_run)
+        if send:
+            report = sending.deliver(wh, period, statements, allow_pending=allow_pending)
+            output.extend(sending.describe(cfg, report))
     return output

@@ -16,7 +16,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from generator.commands.output import Output
 from generator.common.errors import DataError, Problem, UsageError
 from generator.common.files import atomic_write
 from generator.common.git import user_name
-from generator.common.money import exact
+from generator.common.money import amount_problem, as_number, exact
 from generator.common.months import is_period, next_month
 from generator.common.sql import Scripts
 from generator.read.config import Config
@@ -175,15 +175,16 @@ def correct(
 
 
 def parse_amount(text: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise UsageError(f"--amount {text!r} is not a number; write e.g. -12.50") from None
-    if not value.is_finite() or value == 0:
+    """``--amount`` as a non-zero Decimal within the money range, written plainly."""
+    value = as_number(text)
+    if value is None:
+        raise UsageError(f"--amount {text!r} is not a number; write e.g. -12.50")
+    why = amount_problem(text)
+    if why:
+        raise UsageError(f"--amount {text!r} {why}")
+    if value == 0:
         raise UsageError(f"--amount {text!r}: give a non-zero amount (negative is a credit)")
-    if value.as_tuple().exponent < -18:  # type: ignore[operator]
-        raise UsageError(f"--amount {text!r}: at most 18 decimal places")
-    return value
+    return Decimal(format(value, "f"))
 
 
 def default_target(cfg: Config, known: list[str], charge_period: str) -> str:

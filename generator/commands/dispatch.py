@@ -3,7 +3,8 @@
 ``run("ingest.run", options)`` imports ``generator.commands.ingest``, loads the config when
 the options name a repository (``repo``, ``config_file``), calls ``run`` with the options its
 signature takes and returns its ``Output``. A ``ChargebackError`` becomes output too: its
-problems, one a line, and its exit code. So the command line only declares options and
+problems, one a line, and its exit code; so does an ``OSError`` (a file the system will not
+let it read or write), as one line naming the file. So the command line only declares options and
 prints.
 """
 
@@ -13,8 +14,8 @@ import importlib
 import inspect
 from typing import Any
 
-from generator.commands.output import Output, problem_lines
-from generator.common.errors import ChargebackError, DataError, Problem
+from generator.commands.output import Output, failure
+from generator.common.errors import ChargebackError
 
 
 def run(target: str, options: dict[str, Any]) -> Output:
@@ -27,8 +28,6 @@ def run(target: str, options: dict[str, Any]) -> Output:
             options = {**options, "cfg": load_config(options["repo"], options["config_file"])}
         wanted = inspect.signature(command).parameters
         output: Output = command(**{k: v for k, v in options.items() if k in wanted})
-    except ChargebackError as exc:
-        problems = exc.problems if isinstance(exc, DataError) else [Problem("", str(exc))]
-        output = problem_lines(problems)
-        output.exit_code = exc.exit_code
+    except (ChargebackError, OSError) as exc:  # OSError: a file that cannot be read or written
+        output = failure(exc)
     return output

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import gzip
 import re
-import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import duckdb
 
 from generator.commands.output import Output, count
 from generator.common.errors import DataError, Problem, UsageError, at
+from generator.common.files import atomic_copy
 from generator.common.money import format_money
 from generator.common.months import is_period
 from generator.common.sql import Scripts, json_path
@@ -290,14 +290,8 @@ def _placed(cfg: Config, wh: loader.Warehouse, f: FocusFile, suffix: str) -> Pla
 
 
 def _place(path: Path, target: Path, source: str) -> None:
-    """``path`` at ``target``, atomically; the source's file in another format goes."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{source}.", delete=False) as tmp,
-        path.open("rb") as src,
-    ):
-        shutil.copyfileobj(src, tmp)
-    Path(tmp.name).replace(target)
+    """``path`` at ``target``, whole or not at all; the source's file in another format goes."""
+    atomic_copy(path, target)
     for suffix in SUFFIXES:
         other = target.parent / f"{source}{suffix}"
         if other != target:

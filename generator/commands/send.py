@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.commands.lock import writing_outputs
 from generator.commands.output import Output, count
 from generator.common.errors import DataError
 from generator.deliver import alerts, email
@@ -16,10 +17,11 @@ from generator.warehouse import load as loader
 
 def run(cfg: Config, period: str, **options: Any) -> email.Report:
     """Load the repo, rebuild the period's statements, send them and the budget alerts."""
-    wh = loader.load(cfg)  # every period: flags and statements need the history, as in build
-    if wh.problems:
-        raise DataError(wh.problems)
-    return deliver(wh, period, write_statements(wh, [period]), **options)
+    with writing_outputs(cfg):
+        wh = loader.load(cfg)  # every period: flags and statements need the history, as build
+        if wh.problems:
+            raise DataError(wh.problems)
+        return deliver(wh, period, write_statements(wh, [period]), **options)
 
 
 def deliver(wh: loader.Warehouse, period: str, statements: list[Statement],

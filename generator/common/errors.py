@@ -23,6 +23,18 @@ def at(path: object, line: int | None = None) -> str:
     return f"{path}:{line}" if line else str(path)
 
 
+SCREENFUL = 20  # problems shown for one file; the rest are counted
+
+
+def screenful(problems: list[Problem], where: str, more: int = 0) -> list[Problem]:
+    """The first ``SCREENFUL`` of one file's problems, then ``… and N more like it`` for the
+    rest (``more``: problems beyond ``problems`` that were counted, not listed)."""
+    hidden = len(problems) - SCREENFUL + more
+    if hidden <= 0:
+        return problems
+    return [*problems[:SCREENFUL], Problem(where, f"… and {hidden:,} more like it")]
+
+
 class ChargebackError(Exception):
     """Root of every error the CLI reports without a traceback."""
 

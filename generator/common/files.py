@@ -3,23 +3,46 @@ messages show them."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
+
+from generator.common.errors import UsageError
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then move it into place, with
     the rights any new file of the user gets (mkstemp makes the temporary file private)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with _replacing(path) as fh:
+        fh.write(data)
+
+
+def atomic_copy(source: Path, path: Path) -> None:
+    """Copy ``source`` to ``path`` as ``atomic_write`` writes: whole or not at all."""
+    with _replacing(path) as fh, source.open("rb") as src:
+        shutil.copyfileobj(src, fh)
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A new file to write, moved into place of ``path`` once written, removed if not. An
+    OSError names ``path``, not the temporary file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
         os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
@@ -42,10 +65,60 @@ def replace_dir(staged: Path, final: Path) -> None:
 
 def staging_dir(final: Path) -> Path:
     """A fresh temporary folder beside ``final`` (same file system, so rename works)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(final)) from exc
     staged.chmod(0o777 & ~umask())  # mkdtemp makes it private; the folder it replaces was not
     return staged
+
+
+def symlinks(root: Path, folders: Iterable[str]) -> list[Path]:
+    """Every symbolic link at or under ``root/FOLDER`` for each of ``folders`` (links to
+    folders are not followed)."""
+
+    def under(folder: str) -> Iterator[Path]:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    yield Path(entry.path)
+                elif entry.is_dir():
+                    yield from under(entry.path)
+
+    found: list[Path] = []
+    for name in folders:
+        top = root / name
+        if top.is_symlink():
+            found.append(top)
+        elif top.is_dir():
+            found += under(str(top))
+    return sorted(found)
+
+
+def remove_staging(folder: Path, pattern: str = "**/.*.tmp") -> None:
+    """Remove what a killed run left half-written in ``folder``: staging folders and
+    temporary files (named ``.NAME.*.tmp`` by ``staging_dir`` and ``atomic_write``) that
+    match ``pattern``. Only under a lock that keeps every other writer out."""
+    for path in sorted(folder.glob(pattern)):  # a folder before what is in it
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:  # a file, or gone with its folder
+            path.unlink(missing_ok=True)
+
+
+@contextmanager
+def exclusive(path: Path, busy: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (made if missing) while the block runs;
+    when another process holds it, raise UsageError(``busy``) at once. The system releases
+    the lock when the process ends, however it ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(busy) from None
+        yield
 
 
 def umask() -> int:

@@ -30,11 +30,10 @@ statements carries the same Message-ID, which mail systems use to drop duplicate
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -49,7 +48,14 @@ from typing import Any, NamedTuple, TypedDict
 import jinja2
 
 from generator.common.errors import DataError, Problem, UsageError
-from generator.common.files import atomic_write, replace_dir, sha256, shown, staging_dir
+from generator.common.files import (
+    atomic_write,
+    exclusive,
+    replace_dir,
+    sha256,
+    shown,
+    staging_dir,
+)
 from generator.common.money import format_money
 from generator.common.progress import progress
 from generator.deliver import smtp
@@ -483,19 +489,11 @@ def write_messages(final: Path, named: Sequence[tuple[str, EmailMessage]]) -> li
     return [final / name for name, _ in named]
 
 
-@contextlib.contextmanager
-def lock(cfg: Config, period: str) -> Iterator[None]:
+def lock(cfg: Config, period: str) -> contextlib.AbstractContextManager[None]:
     """One sender per period at a time (two cron runs must not both send, statements or
     alerts)."""
-    path = cfg.build_dir / "emails" / f".{period}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UsageError(f"another `send` for {period} is running; "
-                             "wait for it to finish") from None
-        yield
+    return exclusive(cfg.build_dir / "emails" / f".{period}.lock",
+                     f"another `send` for {period} is running; wait for it to finish")
 
 
 def refuse_pending(cfg: Config, period: str, reconciliation: Sequence[dict[str, Any]]) -> None:

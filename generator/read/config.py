@@ -11,21 +11,24 @@ broken journal. What the stages use is the checked result (``Config``), never th
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from email.utils import parseaddr
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import yaml
 
 from generator.common.addresses import is_plain_address
 from generator.common.errors import DataError, Problem
-from generator.common.files import shown
-from generator.common.money import Currency
+from generator.common.files import shown, symlinks
+from generator.common.money import Currency, amount_problem
 from generator.common.shipped import PACKAGE
+from generator.common.sql import Scripts
 from generator.read.registry import (
     FundOrg,
     Person,
@@ -36,6 +39,10 @@ from generator.read.registry import (
 )
 from generator.read.yamlfile import NUMBER, STR_OR_LIST, as_tuple, check_schema, get, load_yaml
 
+if TYPE_CHECKING:
+    import duckdb
+
+SQL = Scripts.beside(__file__)
 TAG_FIELDS = (
     "pi_email",
     "project_id",
@@ -270,15 +277,17 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
         raise DataError(
             [Problem(str(path), "no config file; run `openchargeback init DIR` or pass -c FILE")]
         )
+    refuse_symlinks(root, config_file)
     where = shown(root, path)
     raw = load_yaml(path, where) or {}
     problems: list[Problem] = []
-    check_schema(raw, SCHEMA, "", problems, where)
+    checked = check_schema(raw, SCHEMA, "", problems, where)
     if not isinstance(raw, dict):
         raise DataError(problems)
     for key in REQUIRED:
         if get(raw, key) in (None, ""):
             problems.append(Problem(where, f"{key}: required"))
+    raw = checked  # what does not fit the schema is reported and left out
 
     currency = Currency(**(raw.get("currency") or {}))
     if not re.fullmatch(r"[A-Z]{3}", str(currency.code)):
@@ -303,14 +312,22 @@ def load_config(root: Path, config_file: Path | None = None) -> Config:
             problems.append(
                 Problem(where, f"review.patterns[{i}].name: use lowercase letters, digits, _")
             )
-        _check_regex(rule.get("pattern"), f"review.patterns[{i}].pattern", where, problems)
+        _check_regex(rule.get("pattern"), f"review.patterns[{i}].pattern", where, problems,
+                     sql=True)
         patterns.append(
-            PatternRule(str(rule.get("name")), as_tuple(rule.get("columns")), str(rule["pattern"]))
+            PatternRule(str(rule.get("name")), as_tuple(rule.get("columns")),
+                        str(rule.get("pattern")))
         )
     fund_org_patterns = as_tuple(review.get("fund_org_patterns"))
     for i, pattern in enumerate(fund_org_patterns):
-        _check_regex(pattern, f"review.fund_org_patterns[{i}]", where, problems)
+        _check_regex(pattern, f"review.fund_org_patterns[{i}]", where, problems, sql=True)
     spike = review.get("cost_spike") or {}
+    for key, value in spike.items():
+        why = amount_problem(str(value))
+        if key == "factor" and not why and Decimal(str(value)) <= 0:
+            why = "is not above 0: a spike is a total this many times the average"
+        if why:
+            problems.append(Problem(where, f"review.cost_spike.{key}: {value!r} {why}"))
 
     sources = {
         str(key): Source(
@@ -393,6 +410,21 @@ def placeholders(root: Path, config_file: Path | None = None) -> list[Problem]:
         problems.append(Problem(f"{where}:{first}", f"{keys}: {what}; set {then} "
                                 "(docs/admin/configuration.md)"))
     return problems
+
+
+def refuse_symlinks(root: Path, config_file: Path | None) -> None:
+    """Refuse the repository, before anything in it is read, if data/, periods/ or reviews/
+    hold a symbolic link (it may lead outside the repository); only a config file given with
+    -c may be one."""
+    given = config_file.absolute().parent.resolve() / config_file.name if config_file else None
+    links = [p for p in symlinks(root, ("data", "periods", "reviews")) if p != given]
+    if links:
+        raise DataError([
+            Problem(link.relative_to(root).as_posix(), f"a symbolic link (to {os.readlink(link)}); "
+                    "links may lead outside the repository, so none is followed in data/, "
+                    "periods/ or reviews/: put the file or folder itself here")
+            for link in links
+        ])
 
 
 def _site(raw: Any, people: dict[str, Person], where: str, problems: list[Problem]) -> Site:
@@ -480,15 +512,36 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _check_regex(pattern: Any, key: str, where: str, problems: list[Problem]) -> bool:
-    """Whether ``pattern`` (if any) compiles; a problem naming ``key`` if not."""
+@cache
+def _regex_engine() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to try regular expressions in (one per process)."""
+    import duckdb
+
+    return duckdb.connect()
+
+
+def _check_regex(pattern: Any, key: str, where: str, problems: list[Problem],
+                 sql: bool = False) -> bool:
+    """Whether ``pattern`` (if any) compiles, in Python and (``sql``: it also runs in the
+    warehouse) in DuckDB; a problem naming ``key`` if not."""
     if pattern is None:
         return False
     try:
         re.compile(str(pattern))
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:
         problems.append(Problem(where, f"{key}: not a valid regular expression ({exc})"))
         return False
+    if sql:
+        import duckdb
+
+        try:
+            SQL.query(_regex_engine(), "regex_check", pattern=str(pattern))
+        except duckdb.Error as exc:
+            detail = str(exc).split(": ", 1)[-1]
+            problems.append(Problem(where, f"{key}: DuckDB cannot run this regular expression "
+                                    f"({detail}); lookarounds and backreferences are not "
+                                    "supported"))
+            return False
     return True
 
 
@@ -524,8 +577,8 @@ def _journal(raw: Any, fund_org_patterns: tuple[str, ...], sources: dict[str, So
     for pattern in patterns:
         try:
             regexes.append(re.compile(pattern))
-        except re.error as exc:  # review.fund_org_patterns are reported with the review section
-            if key == "journal.fund_org_regex":
+        except (re.error, OverflowError, RecursionError) as exc:
+            if key == "journal.fund_org_regex":  # review.fund_org_patterns: reported above
                 say("fund_org_regex", f"not a valid regular expression ({exc})")
     if account_pattern is not None and _check_regex(account_pattern, "journal.account_pattern",
                                                     where, problems):

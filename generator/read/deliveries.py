@@ -95,14 +95,16 @@ def _read(cfg: Config, period: str) -> dict[str, list[Delivery]]:
     shown = f"periods/{period}/deliveries.yaml"
     raw = load_yaml(path, shown) or {}
     problems: list[Problem] = []
-    check_schema(raw, LOG_SCHEMA, "", problems, shown)
+    raw = check_schema(raw, LOG_SCHEMA, "", problems, shown)
     sections = {s: (raw.get(s) or [] if isinstance(raw, dict) else [])
                 for s in ("deliveries", "alerts")}
     for section, entries in sections.items():
         required = ("recipient", "status", "message_id") + (
             ("budget",) if section == "alerts" else ())
         for i, entry in enumerate(entries):
-            if isinstance(entry, dict):
+            if entry is None:  # another type is reported by check_schema
+                problems.append(Problem(shown, f"{section}[{i}]: empty; remove it"))
+            elif isinstance(entry, dict):
                 _check(entry, f"{section}[{i}]", required, shown, problems)
     if problems:
         raise DataError(problems)

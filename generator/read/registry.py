@@ -60,7 +60,7 @@ def load_people(root: Path, problems: list[Problem]) -> dict[str, Person]:
             problems.append(Problem(at(where, line), f"{email!r}: not a plain email address "
                                     "(like ada@example.edu); fix the key"))
         people[email.lower()] = Person(email.lower(), str(v.get("name") or email),
-                                       v.get("department"))
+                                       _opt_str(v.get("department")))
     return people
 
 
@@ -105,8 +105,9 @@ def load_fund_orgs(root: Path, sources: Collection[str], decimals: int,
 def entries(path: Path, where: str, schema: dict[str, Any], problems: list[Problem]
             ) -> Iterator[tuple[str, dict[str, Any], int, yaml.Node]]:
     """Each entry of a registry file (a mapping of keys to mappings), checked against
-    ``schema``: (key, value, line, value node). A key or text with a control character is
-    refused."""
+    ``schema``: (key, value, line, value node), the value without the fields that do not
+    fit (each reported). A key that is not text (a number is read as its text), and a key or
+    text with a control character, are refused."""
     root = compose_file(path, where) if path.is_file() else None
     if root is None:
         return
@@ -115,20 +116,29 @@ def entries(path: Path, where: str, schema: dict[str, Any], problems: list[Probl
                                 "expected a mapping of keys to entries"))
         return
     for key_node, node in root.value:
-        key, line = str(key_node.value), key_node.start_mark.line + 1
+        line = key_node.start_mark.line + 1
         try:
-            value = construct(node, where)
+            key, value = construct(key_node, where), construct(node, where)
         except ValueError as exc:  # a date that is no date, such as 2027-13-01
-            problems.append(Problem(at(where, line), f"{key}: {exc}; fix the date"))
+            problems.append(Problem(at(where, line), f"{key_node.value}: {exc}; fix the date"))
+            continue
+        if isinstance(key, int) and not isinstance(key, bool):
+            key = str(key)
+        if not isinstance(key, str):
+            problems.append(Problem(at(where, line), f"a key must be text, not "
+                                    f"{type(key).__name__} {key!r}"))
             continue
         if value is None:
             value = {}
         if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
+            fitting: dict[str, Any] = {}
             for field_node, _ in node.value:  # each field at its line; budgets: parse_budgets
                 name = field_node.value
-                if name != "budgets" and name in value:
-                    check_schema({name: value[name]}, schema, key, problems,
-                                 at(where, field_node.start_mark.line + 1))
+                if name == "budgets" or name not in value:
+                    continue
+                fitting.update(check_schema({name: value[name]}, schema, key, problems,
+                                            at(where, field_node.start_mark.line + 1)) or {})
+            value = {**fitting, **({"budgets": value["budgets"]} if "budgets" in value else {})}
         else:
             check_schema(value, schema, key, problems, at(where, line))
         _refuse_controls(at(where, line), key, value, problems)

@@ -4,13 +4,13 @@ its file and key path (an unknown key names the closest known one)."""
 from __future__ import annotations
 
 import difflib
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from generator.common.errors import DataError, Problem
+from generator.common.money import as_number
 
 # A schema is a dict of allowed keys; a value is a type, a nested schema, ``[schema]`` for a
 # list of them, ``{"*": schema}`` for a mapping with free keys, or ``STR_OR_LIST``.
@@ -41,6 +41,10 @@ def compose(text: str, where: str) -> yaml.Node | None:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise DataError([_syntax_problem(exc, where)]) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        raise DataError([Problem(f"{where}:{line}", f"character U+{exc.character:04X} is not "
+                                 "allowed in YAML; remove it")]) from exc
     except RecursionError as exc:
         raise DataError([Problem(where, "nested too deeply to be a settings file")]) from exc
     if node is None:
@@ -133,47 +137,50 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, where: str) -> Problem:
     return Problem(f"{where}:{line}" if line else where, f"not valid YAML: {exc.problem}")
 
 
-def check_schema(node: Any, schema: Any, path: str, problems: list[Problem], where: str) -> None:
-    """Check ``node`` against ``schema``, adding a problem per mismatch."""
+def check_schema(node: Any, schema: Any, path: str, problems: list[Problem], where: str) -> Any:
+    """Check ``node`` against ``schema``, adding a problem per mismatch. Returns ``node`` with
+    every value that does not fit left out (its key dropped from a mapping, None in a list or
+    at the top) and every key as text, so the code that reads the result can rely on its
+    types."""
 
-    def say(message: str) -> None:
+    def misfit(message: str) -> None:
         problems.append(Problem(where, f"{path or '(top)'}: {message}"))
 
     if node is None:
-        return
+        return None
     if schema is STR_OR_LIST:
         items = node if isinstance(node, list) else [node]
         if not items or not all(isinstance(item, str) and item for item in items):
-            say("expected a text value or a list of text values")
+            return misfit("expected a text value or a list of text values")
     elif schema is NUMBER:
-        if isinstance(node, bool) or not isinstance(node, int | float | str):
-            say(f"expected a number, got {node!r}")
-        else:
-            try:
-                Decimal(str(node))
-            except InvalidOperation:
-                say(f"expected a number, got {node!r}")
+        if (isinstance(node, bool) or not isinstance(node, int | float | str)
+                or as_number(str(node)) is None):
+            return misfit(f"expected a number, got {node!r}")
     elif isinstance(schema, type):
         if schema is str and isinstance(node, int | float) and not isinstance(node, bool):
-            return  # an account code written as 7100 is still a code
+            return node  # an account code written as 7100 is still a code
         if not isinstance(node, schema) or isinstance(node, bool) and schema is not bool:
-            say(f"expected {schema.__name__}, got {type(node).__name__} {node!r}")
+            return misfit(f"expected {schema.__name__}, got {type(node).__name__} {node!r}")
     elif isinstance(schema, list):
         if not isinstance(node, list):
-            say("expected a list")
-            return
-        for i, item in enumerate(node):
-            check_schema(item, schema[0], f"{path}[{i}]", problems, where)
+            return misfit("expected a list")
+        return [check_schema(item, schema[0], f"{path}[{i}]", problems, where)
+                for i, item in enumerate(node)]
     elif isinstance(schema, dict):
         if not isinstance(node, dict):
-            say("expected a mapping of keys to values")
-            return
+            return misfit("expected a mapping of keys to values")
+        fitting = {}
         for key, value in node.items():
             sub = f"{path}.{key}" if path else str(key)
-            if "*" in schema:
-                check_schema(value, schema["*"], sub, problems, where)
-            elif key in schema:
-                check_schema(value, schema[key], sub, problems, where)
+            if isinstance(key, int) and not isinstance(key, bool):
+                key = str(key)  # an account number as a key is still a name
+            if not isinstance(key, str):
+                problems.append(Problem(where, f"{sub}: a key must be text, not "
+                                        f"{type(key).__name__} {key!r}"))
+            elif "*" in schema or key in schema:
+                fit = check_schema(value, schema.get("*", schema.get(key)), sub, problems, where)
+                if fit is not None or value is None:  # an empty value stays, as None
+                    fitting[key] = fit
             else:
                 close = difflib.get_close_matches(str(key), list(schema), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -181,6 +188,8 @@ def check_schema(node: Any, schema: Any, path: str, problems: list[Problem], whe
                 problems.append(
                     Problem(where, f"{sub}: unknown key {key!r}{hint} (known: {known})")
                 )
+        return fitting
+    return node
 
 
 def get(node: Any, dotted: str) -> Any:

@@ -43,6 +43,7 @@ from generator.common.money import Currency, exact
 from generator.common.months import month_end, month_start, months_back
 from generator.common.progress import progress
 from generator.common.sql import Scripts
+from generator.common.workers import end_with
 from generator.read.config import Config
 from generator.render import cache
 from generator.render.budgets import BudgetView, for_statement, view
@@ -308,7 +309,7 @@ def frozen_key(wh: Warehouse, period: str, dirs: tuple[Path, ...], logo: str | N
         period, sorted(record["frozen"].items()), record.get("finalized_at"),
         cache.files(dirs), logo, sorted(cfg.organization.items()), cfg.currency,
         sorted((k, s.name) for k, s in cfg.sources.items()), sorted(cfg.people.items()),
-        sorted(cfg.projects.items()), sorted(wh.periods),
+        sorted(cfg.projects.items()), sorted(window & set(wh.periods)),
         [(r["period"], r["pi_email"], r["project_id"], r["charged"]) for r in totals
          if r["period"] in window],
         sorted(cfg.fund_orgs.items()), budgets.active(period),
@@ -550,7 +551,8 @@ def render_all(jobs: list[Job]) -> list[Problem]:
         return []
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.render.statements", "weasyprint"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=end_with, initargs=(os.getpid(),)) as pool:
         futures: list[Future[Problem | None]] = [pool.submit(render, job) for job in jobs]
         names = {id(f): job.name for f, job in zip(futures, jobs, strict=True)}
         for future in progress(futures, "Rendering statements", lambda f: names[id(f)]):

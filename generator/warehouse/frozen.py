@@ -31,7 +31,7 @@ from generator.read.config import Config
 
 SQL = Scripts.beside(__file__)
 FOLDER = "frozen"
-# The record's tables: the file each is kept in, and the warehouse table it joins.
+# The record's tables (each <table>.parquet, written by sql/freeze_<table>.sql) and journal.
 TABLES = ("charges", "statement_lines", "statement_charges", "reconciliation", "project_totals")
 JOURNAL = ("gl", "detail", "summary")
 
@@ -105,5 +105,5 @@ def attach_results(con: duckdb.DuckDBPyConnection, cfg: Config, periods: list[st
 
 def journal_texts(cfg: Config, period: str) -> dict[str, str]:
     """The month's journal files as exported when it was finalized."""
-    return {fmt: journal_file(cfg, period, fmt).read_text(encoding="utf-8")
+    return {fmt: journal_file(cfg, period, fmt).read_bytes().decode("utf-8")  # line ends kept
             for fmt in JOURNAL}

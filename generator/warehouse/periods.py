@@ -45,7 +45,7 @@ def read_period(cfg: Config, period: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DataError([Problem(shown, "expected a mapping with status:")])
     problems: list[Problem] = []
-    check_schema(data, SCHEMA, "", problems, shown)
+    data = check_schema(data, SCHEMA, "", problems, shown)
     status = data.get("status", "open")
     if status not in STATUSES:
         problems.append(Problem(shown, f"status {status!r}: use one of {', '.join(STATUSES)}"))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.common.errors import DataError, Problem
+from generator.common.money import amount_problem, as_number
 from generator.read.config import Config
 from generator.read.yamlfile import NUMBER, check_schema, load_yaml
 
@@ -298,10 +299,10 @@ def _load_checked(path: Path, schema: dict[str, Any]) -> tuple[dict[str, Any], l
         )
     raw = load_yaml(path) or {}
     problems: list[Problem] = []
-    check_schema(raw, schema, "", problems, str(path))
+    checked = check_schema(raw, schema, "", problems, str(path))
     if not isinstance(raw, dict):
         raise DataError(problems or [Problem(str(path), "expected a mapping of keys to values")])
-    return raw, problems
+    return checked, problems
 
 
 def _decimal(
@@ -318,11 +319,14 @@ def _decimal(
     value = spec[key]
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return default  # check_schema has reported it
-    try:
-        number = Decimal(str(value).strip())
-    except ArithmeticError:
+    number = as_number(str(value))
+    if number is None:
         return default  # reported by check_schema
-    if not number.is_finite() or number < 0 or (upper is not None and number > upper):
+    why = amount_problem(str(value))
+    if why:
+        problems.append(Problem(where, f"{name}: {value!r} {why}"))
+        return default
+    if number < 0 or (upper is not None and number > upper):
         limit = f"0 to {upper}" if upper is not None else "0 or more"
         problems.append(Problem(where, f"{name}: {value!r} is out of range; use {limit}"))
         return default

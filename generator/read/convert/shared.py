@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import TextIO
 
 from generator.common import files
-from generator.common.errors import DataError, Problem
+from generator.common.errors import DataError, Problem, screenful
+from generator.common.money import MAX_AMOUNT, amount_problem
 from generator.read.config import Config
 
 MONEY = Decimal("1e-10")  # costs keep 10 decimal places; statements round lines to cents
 QUANTITY = Decimal("1e-12")
 MAX_PROBLEMS = 200  # bad lines shown; the rest are counted
+AMOUNTS = ("ListUnitPrice", "ContractedUnitPrice", "ListCost", "ContractedCost", "BilledCost",
+           "EffectiveCost")
 
 FOCUS_COLUMNS = (
     "BillingAccountId",
@@ -167,7 +170,23 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def write_csv(out: Path, columns: Sequence[str], rows: list[dict[str, str]]) -> None:
+def write_csv(out: Path, columns: Sequence[str], rows: list[dict[str, str]], shown: str) -> None:
+    """Write the rows to ``out``; nothing when an amount is outside the money range (the
+    problems name the input, ``shown``, and each row)."""
+    problems = [
+        Problem(shown, f"{row['ChargeDescription']}: {name} {row[name]} {why}; check the "
+                "usage and the rates")
+        for row in rows
+        for name in AMOUNTS
+        if (why := amount_problem(row[name]))
+    ]
+    for name in AMOUNTS[2:]:  # as the FOCUS reader checks a file's total
+        total = sum((abs(Decimal(row[name])) for row in rows), Decimal(0))
+        if total >= MAX_AMOUNT:
+            problems.append(Problem(shown, f"{name} would add up to {total:,} (signs aside); a "
+                                    "file's amounts add up to less than 10^15"))
+    if problems:
+        raise DataError(screenful(problems, shown))
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()

@@ -82,7 +82,7 @@ def convert_slurm(
         if who is None:
             unmapped.add(charge.account)
         rows += _rows(base, rates, charge, who or Attribution(), start, end)
-    write_csv(out, SLURM_COLUMNS, rows)
+    write_csv(out, SLURM_COLUMNS, rows, shown)
     return result(out, rows, unmapped, report, skip_bad, shown)
 
 

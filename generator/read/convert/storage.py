@@ -78,7 +78,7 @@ def convert_storage(
                 free = min(tb, left)
                 free_left[(project, tier_key)] = left - free
             rows.append(_row(base, rates, tier, project, share, used, free, who))
-    write_csv(out, STORAGE_OUTPUT_COLUMNS, rows)
+    write_csv(out, STORAGE_OUTPUT_COLUMNS, rows, shown)
     return result(out, rows, unmapped, report, skip_bad, shown)
 
 

@@ -19,4 +19,12 @@ CREATE OR REPLACE TEMP MACRO focus_timestamp(raw) AS
 CREATE OR REPLACE TEMP MACRO bad_decimal(raw, typed) AS
     raw IS NOT NULL
     AND (typed IS NULL OR ((length(raw) > 19 OR raw ILIKE '%e%') AND too_precise(raw)));
+-- An amount (a cost or a unit price) must also be within the money range: |x| < max_amount
+-- (generator/common/money.py MAX_AMOUNT, passed as a parameter).
+CREATE OR REPLACE TEMP MACRO bad_amount(raw, typed, max_amount) AS
+    bad_decimal(raw, typed) OR coalesce(abs(typed) >= max_amount, false);
+-- The absolute values of x added up and rounded down, exactly and without overflow: whole
+-- parts summed as HUGEINT, the fractions (each below 1) as DECIMAL. For a file's totals.
+CREATE OR REPLACE TEMP MACRO abs_total(x) AS
+    sum(CAST(trunc(abs(x)) AS HUGEINT)) + CAST(floor(sum(abs(x) - trunc(abs(x)))) AS HUGEINT);
 CREATE OR REPLACE TEMP MACRO bad_timestamp(raw, typed) AS raw IS NOT NULL AND typed IS NULL;
