@@ -248,7 +248,8 @@ def send(period: OnePeriod, dry_run: Annotated[bool, option("--dry-run", help="W
          resend: Annotated[bool, option("--resend", help="Also send statements that changed "
              "since they were sent, and unconfirmed messages; with --only, send those PIs again "
              "even if unchanged.")] = False, allow_pending: AllowPending = False) -> None:
-    """Email each PI their statements for a period, once (see periods/YYYY-MM/deliveries.yaml)."""
+    """Email each PI their statements for a period, once, then budget alerts once per threshold
+    crossed (see periods/YYYY-MM/deliveries.yaml)."""
 
 
 @command("links.main")
