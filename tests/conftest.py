@@ -19,6 +19,8 @@ from generator.read.config import Currency, load_config
 from generator.warehouse import load as loader
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+DATA = TESTS / "data"  # test files: FOCUS dialects, real-world exports, the old web app's config
 USD = Currency()  # the default currency, the same as CONFIG's and the demo repo's
 
 

@@ -10,14 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, ids, run
+from conftest import CONFIG, DATA, ids, run
 
 from generator.commands.ingest import ingest
 from generator.read.columns import read_as
 from generator.read.config import load_config
 from generator.read.focus import KNOWN_COLUMNS
 
-DATA = Path(__file__).parent / "data"
 CONFIG_TAGS = CONFIG.replace(
     'pi_email: [pi_email, "user:pi_email"]', 'pi_email: [pi_email, "user:pi_email", PIEmail]'
 ).replace(

@@ -14,13 +14,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from generator.commands.convert import convert_file
 from generator.common.errors import DataError, UsageError
 from generator.read.config import load_config
 from generator.read.convert import ConvertResult, load_slurm_rates, load_storage_rates
-
-ROOT = Path(__file__).resolve().parent.parent
 
 CONFIG = """\
 organization: {name: Test University Research Computing}

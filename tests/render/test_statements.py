@@ -16,6 +16,7 @@ import pytest
 from conftest import (
     CONFIG,
     HEADER,
+    TESTS,
     commit_all,
     csv_file,
     demo_files,
@@ -44,7 +45,7 @@ from generator.render.statements import (
 )
 from generator.warehouse import load as loader
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = TESTS / "golden"
 
 PEOPLE = """\
 ada@test.edu: {name: Dr. Ada Lovelace, department: Mathematics}

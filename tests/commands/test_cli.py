@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import HEADER, csv_file, row, site_files, tags
+from conftest import HEADER, ROOT, csv_file, row, site_files, tags
 from typer.testing import CliRunner
 
 from generator.cli import app
@@ -265,9 +265,8 @@ def test_serve_refuses_bad_data(repo):
 
 
 def test_convert_commands_write_focus_into_the_period(demo_repo):
-    from pathlib import Path
 
-    samples = Path(__file__).resolve().parent.parent / "sample_data"
+    samples = ROOT / "sample_data"
     (demo_repo / "periods/2026-10/hpc.csv").unlink()
     result = run("convert", "slurm", samples / "sacct-2026-07-25_2026-11-05.txt", "-p", "2026-10",
                  "--repo", demo_repo)

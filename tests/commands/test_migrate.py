@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import yaml
-from conftest import run, tags
+from conftest import DATA, run, tags
 
 from generator.commands.migrate import template_changes
 from generator.read.config import load_config
 
-OLD = Path(__file__).parent / "data" / "webapp"
+OLD = DATA / "webapp"
 
 
 def migrated(tmp_path: Path) -> tuple[Path, str]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, HEADER, csv_file, row, warehouse
+from conftest import CONFIG, HEADER, ROOT, csv_file, row, warehouse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -685,7 +685,7 @@ def test_the_demo_journals_balance_and_match_the_statements(demo_repo: Path) -> 
 
 
 def test_the_templates_in_the_docs_render_balanced_files(demo_repo: Path) -> None:
-    doc = (Path(__file__).parent.parent / "docs" / "admin" / "journal.md").read_text()
+    doc = (ROOT / "docs" / "admin" / "journal.md").read_text()
     blocks = [b.split("```")[0].strip("\n") + "\n" for b in doc.split("```jinja\n")[1:]]
     assert len(blocks) == 2  # Workday and PeopleSoft
     wh = warehouse(demo_repo)

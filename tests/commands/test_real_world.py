@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import yaml
-from conftest import CONFIG
+from conftest import CONFIG, DATA
 from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.read.config import load_config
 from generator.warehouse.load import load
-
-DATA = Path(__file__).parent / "data"
 
 
 def test_real_world_file(make_repo):

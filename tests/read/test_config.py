@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from conftest import CONFIG
+from conftest import CONFIG, ROOT
 
 from generator.common.errors import DataError
 from generator.read.config import Site, load_config
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def problems(make_repo, config: str, **files: str) -> list[str]:
