@@ -194,7 +194,7 @@ def main() -> None:
 
         prepared = prepare(wh, [PERIODS[-1]], None)
         folder = scratch / "one-process"
-        jobs = [Job(p.context, p.csv_rows, folder, p.name, template_dirs(cfg), cfg.currency)
+        jobs = [Job(p.context, p.csv, folder, p.name, template_dirs(cfg), cfg.currency)
                 for p in prepared[: args.sample]]
         render(jobs[0])  # warm-up: WeasyPrint, fonts, templates
         statement = markdown((folder / f"{jobs[0].name}.md").read_text(), extensions=["tables"])

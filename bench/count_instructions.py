@@ -49,7 +49,7 @@ def child(side: str, renders: int, repo: Path) -> None:
     prepared = prepare(loader.load(cfg), [bench_statements.PERIODS[-1]], logo_uri(cfg))
     with tempfile.TemporaryDirectory() as out:
         for p in prepared[: 1 + renders]:
-            render(Job(p.context, p.csv_rows, Path(out), p.name, template_dirs(cfg),
+            render(Job(p.context, p.csv, Path(out), p.name, template_dirs(cfg),
                        cfg.currency))
 
 

@@ -65,12 +65,25 @@ class Scripts:
     ) -> list[dict[str, Any]]:
         """Rows of the query that ends ``NAME.sql`` (or ``.sql.j2``) as dicts; the statements
         before it run first."""
+        cursor = self.cursor(con, name, shape, **params)
+        names = [d[0] for d in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def cursor(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        name: str,
+        shape: Mapping[str, Any] | None = None,
+        /,
+        **params: Any,
+    ) -> duckdb.DuckDBPyConnection:
+        """``con`` with the query that ends ``NAME.sql`` (or ``.sql.j2``) executed, its rows
+        not yet fetched (for results too large to hold as dicts); the statements before it
+        run first."""
         *before, statement = self.load(name, shape)
         for other in before:
             con.execute(other, _used(other, params))
-        cursor = con.execute(statement, _used(statement, params))
-        names = [d[0] for d in cursor.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return con.execute(statement, _used(statement, params))
 
     def arrow(
         self,

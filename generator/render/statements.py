@@ -200,7 +200,7 @@ class Job:
     """Everything a worker needs to write one statement (picklable)."""
 
     context: StatementContext
-    csv_rows: list[dict[str, Any]]
+    csv: bytes  # the statement's CSV of charges, written
     folder: Path  # where this job writes (a staging folder)
     name: str  # <pi>/<project>, without suffix
     dirs: tuple[Path, ...]
@@ -245,20 +245,22 @@ def write_statements(
             if found is not None:
                 manifests[period] = found
     rendering = [p for p in wanted if p not in manifests]
-    prepared = prepare(wh, rendering, logo, totals, budgets) if rendering else []
 
+    # A month at a time, so memory holds one month's charges, however many are rendered.
+    rendered: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="statements-") as scratch:
         staged = {
             p: Path(scratch) / p if dry_run else staging_dir(out / p) for p in rendering
         }
         try:
-            jobs = [
-                Job(p.context, p.csv_rows, staged[p.key[0]], p.name, dirs, cfg.currency)
-                for p in prepared
-            ]
-            problems = render_all(jobs)
-            if problems:
-                raise DataError(problems)
+            for period in rendering:
+                prepared = prepare(wh, [period], logo, totals, budgets)
+                jobs = [Job(p.context, p.csv, staged[period], p.name, dirs, cfg.currency)
+                        for p in prepared]
+                problems = render_all(jobs)
+                if problems:
+                    raise DataError(problems)
+                rendered[period] = [manifest(p) for p in prepared]
             if not dry_run:
                 for period in rendering:
                     replace_dir(staged[period], out / period)
@@ -266,9 +268,6 @@ def write_statements(
             for folder in staged.values():
                 shutil.rmtree(folder, ignore_errors=True)
 
-    rendered: dict[str, list[dict[str, Any]]] = {p: [] for p in rendering}
-    for p in prepared:
-        rendered[p.key[0]].append(manifest(p))
     for period, digest in keys.items():
         if period in rendered and not dry_run:
             cache.store(cfg, digest, out / period, rendered[period])
@@ -324,7 +323,7 @@ class Prepared:
     key: Key
     name: str  # <pi>/<project>: unique, safe file names
     context: StatementContext
-    csv_rows: list[dict[str, Any]]
+    csv: bytes  # every charge of the statement, as its CSV file
 
 
 def divide(wh: Warehouse, periods: list[str]) -> None:
@@ -357,7 +356,7 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None,
                grouped(SQL.query(wh.con, "statement_pending", periods=periods)).items()}
     corrections = grouped(SQL.query(wh.con, "statement_corrections", periods=periods))
     categories = grouped(SQL.query(wh.con, "statement_categories", periods=periods))
-    charges = grouped(SQL.query(wh.con, "statement_charges_csv", periods=periods))
+    charges = charges_csvs(wh, periods)
     # Every statement of every period loaded: the trend charts look back over all of them.
     history: dict[tuple[str | None, str | None], dict[str, Decimal]] = defaultdict(dict)
     keys: dict[Key, dict[str, Any]] = {}
@@ -428,7 +427,7 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None,
             "csv_name": names[key].rsplit("/", 1)[-1] + ".csv",
             "build": builds[period],
         }
-        prepared.append(Prepared(key, names[key], context, charges.get(key, [])))
+        prepared.append(Prepared(key, names[key], context, charges.get(key, charges_csv([]))))
     return prepared
 
 
@@ -606,18 +605,43 @@ def render(job: Job) -> Problem | None:
     base.parent.mkdir(parents=True, exist_ok=True)
     base.with_name(base.name + ".md").write_text(text, encoding="utf-8")
     base.with_name(base.name + ".pdf").write_bytes(pdf)
-    base.with_name(base.name + ".csv").write_bytes(charges_csv(job.csv_rows))
+    base.with_name(base.name + ".csv").write_bytes(job.csv)
     return None
 
 
-def charges_csv(rows: list[dict[str, Any]]) -> bytes:
-    """Every charge of a statement; text a spreadsheet could run as a formula is quoted."""
+def charges_csvs(wh: Warehouse, periods: list[str]) -> dict[Key, bytes]:
+    """Each statement's CSV of charges, made as the rows stream from the warehouse (in
+    statement order), so no more than a batch of rows is held as Python values."""
+    cursor = SQL.cursor(wh.con, "statement_charges_csv", periods=periods)
+    names = [d[0] for d in cursor.description or []]
+    at = [names.index(c) for c in ("period", "pi_email", "project_id")]
+    files: dict[Key, bytes] = {}
+    key: Key | None = None
+    rows: list[tuple[Any, ...]] = []
+    while batch := cursor.fetchmany(10_000):
+        for row in batch:
+            this = (row[at[0]], row[at[1]], row[at[2]])
+            if this != key:
+                if key is not None:
+                    files[key] = charges_csv(rows, names)
+                key, rows = this, []
+            rows.append(row)
+    if key is not None:
+        files[key] = charges_csv(rows, names)
+    return files
+
+
+def charges_csv(rows: list[tuple[Any, ...]], names: list[str] | None = None) -> bytes:
+    """A statement's charges (``rows`` with the columns ``names``) as its CSV file; text a
+    spreadsheet could run as a formula is quoted."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        writer.writerow(
-            [exact(r[c]) if c in CSV_NUMBERS else neutralize("" if r[c] is None else str(r[c]))
-             for c in CSV_COLUMNS]
-        )
+    if rows and names:
+        cells = [(names.index(c), c in CSV_NUMBERS) for c in CSV_COLUMNS]
+        for r in rows:
+            writer.writerow(
+                [exact(r[i]) if number else neutralize("" if r[i] is None else str(r[i]))
+                 for i, number in cells]
+            )
     return out.getvalue().encode("utf-8")

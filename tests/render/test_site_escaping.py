@@ -183,7 +183,7 @@ def test_statement_html_runs_no_payload(chromium, sites, tmp_path):
     browser = Browser(chromium)
     shown = ""
     for prepared in statements.prepare(wh, [PERIOD], None):
-        job = statements.Job(prepared.context, prepared.csv_rows, tmp_path, prepared.name, dirs,
+        job = statements.Job(prepared.context, prepared.csv, tmp_path, prepared.name, dirs,
                              wh.cfg.currency)
         page = tmp_path / f"{len(shown)}.html"
         page.write_text(statements.page(job)[1], encoding="utf-8")

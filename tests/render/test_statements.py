@@ -558,9 +558,10 @@ def test_resource_detail_adds_up_to_the_lines(
     for field in ("list_cost", "discount", "subsidy", "charged"):
         assert sum(r[field] for r in resources) == summary[field]  # type: ignore[literal-required]
         assert sum(r[field] for r in p.context["services"]) == summary[field]  # type: ignore[literal-required]
-    assert sum(r["amount_due"] for r in p.csv_rows) == summary["charged"]
-    for r in p.csv_rows:  # each charge within half a cent of its exact amount, plus one cent
-        assert abs(r["amount_due"] - r["charged_exact"]) <= Decimal("0.015")
+    rows = list(csv.DictReader(io.StringIO(p.csv.decode("utf-8"))))
+    assert sum(Decimal(r["amount_due"]) for r in rows) == summary["charged"]
+    for r in rows:  # each charge within half a cent of its exact amount, plus one cent
+        assert abs(Decimal(r["amount_due"]) - Decimal(r["charged_exact"])) <= Decimal("0.015")
 
 
 runner = CliRunner()
