@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from generator.common.errors import UsageError
 
@@ -135,6 +137,49 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class KnownHashes:
+    """SHA-256 of files, remembered in ``store`` (a JSON file) by each file's size, inode,
+    modification and change times, as git's index remembers them: a file is hashed again
+    when any of them differs. Any write to a file, and any change of its times, moves its
+    change time, which no user can set; a file changed less than ``RACY`` seconds before it
+    was hashed is not remembered (it could change again within the same tick). ``save``
+    keeps the files asked about since loading, so files gone are forgotten. A store that
+    cannot be read is an empty one; one that cannot be written is left as it was."""
+
+    RACY = 2.0
+
+    def __init__(self, store: Path) -> None:
+        self.store = store
+        try:
+            known = json.loads(store.read_text(encoding="utf-8"))
+            self.known: dict[str, list[Any]] = known if isinstance(known, dict) else {}
+        except (OSError, ValueError):
+            self.known = {}
+        self.loaded = dict(self.known)
+        self.asked: set[str] = set()
+
+    def sha256(self, path: Path) -> str:
+        st = path.stat()
+        stamp = [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+        name = str(path.absolute())
+        self.asked.add(name)
+        entry = self.known.get(name)
+        if isinstance(entry, list) and entry[:4] == stamp and isinstance(entry[-1], str):
+            return entry[-1]
+        digest = sha256(path)
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > self.RACY * 1e9:
+            self.known[name] = [*stamp, digest]
+        else:
+            self.known.pop(name, None)
+        return digest
+
+    def save(self) -> None:
+        keep = {name: self.known[name] for name in self.asked if name in self.known}
+        if keep != self.loaded:
+            with suppress(OSError):  # a read-only checkout: hashed again next time
+                atomic_write(self.store, json.dumps(keep, sort_keys=True).encode())
 
 
 def shown(root: Path, path: Path) -> str:

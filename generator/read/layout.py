@@ -26,6 +26,11 @@ IGNORED_SUFFIXES = (".yaml", ".yml", ".md", ".txt")
 CORRECTIONS = "corrections"  # periods/YYYY-MM/corrections/SOURCE.csv: rows written by `correct`
 
 
+def known_hashes(cfg: Config) -> Path:
+    """``.cache/hashes.json`` (git-ignored): input files' SHA-256, remembered by their stat."""
+    return cfg.root / ".cache" / "hashes.json"
+
+
 def period_folder(cfg: Config, period: str) -> Path:
     return cfg.periods_dir / period
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.common.errors import DataError, Problem
-from generator.common.files import sha256
+from generator.common.files import KnownHashes
 from generator.read.config import Config
 from generator.read.focus import FocusFile
-from generator.read.layout import file_key, period_record, review_keys
+from generator.read.layout import file_key, known_hashes, period_record, review_keys
 from generator.read.yamlfile import check_schema, load_yaml
 from generator.warehouse import frozen
 
@@ -83,8 +83,9 @@ def is_frozen(record: dict[str, Any]) -> bool:
 
 def verify(cfg: Config, periods: Iterable[str], files: Iterable[FocusFile]) -> list[Problem]:
     """Every difference between the finalized periods and the hashes they recorded: input
-    files, review files and the files of the frozen record. The files are hashed on every
-    core at once (SHA-256 releases the GIL)."""
+    files, review files and the files of the frozen record. A file whose stat is as when it
+    was last hashed keeps that hash (``KnownHashes``, in ``.cache/``); the others are hashed
+    on every core at once (SHA-256 releases the GIL)."""
     problems: list[Problem] = []
     by_period: dict[str, list[FocusFile]] = {}
     for f in files:
@@ -104,8 +105,10 @@ def verify(cfg: Config, periods: Iterable[str], files: Iterable[FocusFile]) -> l
         checks += _pairs("", record.get("reviews") or {}, review_keys(cfg, period), period)
         if is_frozen(record):
             checks += _pairs(prefix, record["frozen"], frozen.present(cfg, period), period)
+    hashes = KnownHashes(known_hashes(cfg))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        found = list(pool.map(lambda c: sha256(c[3]) if c[2] and c[3] else None, checks))
+        found = list(pool.map(lambda c: hashes.sha256(c[3]) if c[2] and c[3] else None, checks))
+    hashes.save()
     for (shown, period, expected, path), digest in zip(checks, found, strict=True):
         if path is None:
             problems.append(Problem(shown, f"was removed after period {period} was finalized; "

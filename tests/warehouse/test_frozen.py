@@ -4,6 +4,7 @@ refuse what would break that; builds reuse what a frozen month renders."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from generator.commands import build, periods
 from generator.commands.correct import correct
 from generator.common.errors import DataError, UsageError
+from generator.common.files import KnownHashes
 from generator.read.config import load_config
 from generator.render import statements
 from generator.warehouse import load as loader
@@ -153,6 +155,24 @@ def test_tampering_with_the_record_fails_check_naming_the_file(repo: Path) -> No
         assert line in output
     with pytest.raises(DataError, match="frozen/charges.parquet: changed"):
         build.build(load_config(repo))
+
+
+def test_tampering_is_seen_when_the_hashes_are_remembered(repo: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check remembers each file's hash by its stat (.cache/hashes.json); a file changed
+    afterwards, to the same size and with its old modification time, is still caught."""
+    monkeypatch.setattr(KnownHashes, "RACY", 0.0)
+    assert run(repo, "check")[0] == 0
+    assert (repo / ".cache/hashes.json").exists()
+    target = repo / "periods/2026-09/frozen/charges.parquet"
+    before = target.stat()
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    code, output = run(repo, "check")
+    assert code == 1
+    assert "periods/2026-09/frozen/charges.parquet: changed after period 2026-09" in output
 
 
 def test_finalize_refuses_uncommitted_files_an_open_earlier_month_and_pending(
