@@ -52,6 +52,17 @@ def _replacing(path: Path) -> Iterator[BinaryIO]:
         raise
 
 
+def link_or_copy(source: str | Path, target: str | Path) -> None:
+    """``target`` as the same file as ``source``: a hard link, so no byte is copied, or a
+    copy where no link can be made (another file system). For outputs only, which every
+    writer here replaces whole (a new file moved into place), never edits in place."""
+    Path(target).unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 def replace_dir(staged: Path, final: Path) -> None:
     """Swap a completely written folder into place of ``final``."""
     final.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator.common.files import replace_dir, staging_dir
+from generator.common.files import link_or_copy, replace_dir, staging_dir
 from generator.common.shipped import PACKAGE
 from generator.read.config import Config
 
@@ -68,15 +68,16 @@ def files(dirs: tuple[Path, ...]) -> str:
 
 
 def restore(cfg: Config, digest: str, target: Path) -> list[dict[str, Any]] | None:
-    """The cached statements of ``digest`` copied into ``target`` (replaced whole), and
-    their manifest; None when the cache does not have them."""
+    """The cached statements of ``digest`` linked into ``target`` (replaced whole; hard
+    links, as the files are only ever replaced, never edited), and their manifest; None
+    when the cache does not have them."""
     found = entry(cfg, digest)
     manifest = found / "statements.json"
     if not manifest.is_file():
         return None
     staged = staging_dir(target)
     try:
-        shutil.copytree(found / "files", staged, dirs_exist_ok=True)
+        shutil.copytree(found / "files", staged, dirs_exist_ok=True, copy_function=link_or_copy)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
@@ -90,7 +91,7 @@ def store(cfg: Config, digest: str, source: Path, manifest: list[dict[str, Any]]
     final = entry(cfg, digest)
     staged = staging_dir(final)
     try:
-        shutil.copytree(source, staged / "files")
+        shutil.copytree(source, staged / "files", copy_function=link_or_copy)
         (staged / "statements.json").write_text(json.dumps(manifest, indent=1),
                                                 encoding="utf-8")
     except BaseException:

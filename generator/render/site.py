@@ -40,7 +40,7 @@ from typing import Any, TypedDict
 import jinja2
 
 from generator.common.errors import DataError, Problem
-from generator.common.files import replace_dir, staging_dir
+from generator.common.files import link_or_copy, replace_dir, staging_dir
 from generator.common.git import git
 from generator.common.sql import Scripts
 from generator.read.config import Config
@@ -597,8 +597,8 @@ def copy_downloads(
     out: Path, statements: Iterable[Statement],
     name: Callable[[str, str | None, str | None], str],
 ) -> dict[tuple[str, str | None, str | None], tuple[str | None, str | None]]:
-    """Copy each statement's PDF and CSV beside the pages, to ``name(period, pi, project)``
-    and the file's suffix; their paths relative to ``out``."""
+    """Each statement's PDF and CSV beside the pages (linked, or copied), to
+    ``name(period, pi, project)`` and the file's suffix; their paths relative to ``out``."""
     found: dict[tuple[str, str | None, str | None], tuple[str | None, str | None]] = {}
     used: set[str] = set()
     for s in statements:
@@ -617,7 +617,7 @@ def copy_downloads(
                 continue
             rel = f"{base}{src.suffix}"
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, out / rel)
+            link_or_copy(src, out / rel)
             copied.append(rel)
         found[key] = (copied[0], copied[1])
     return found

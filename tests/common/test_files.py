@@ -72,3 +72,26 @@ def test_a_broken_store_is_an_empty_one(tmp_path: Path, counted: list[Path], sto
     store.write_bytes(stored.replace(b'"x"', repr(str(data)).replace("'", '"').encode()))
     assert KnownHashes(store).sha256(data) == hashlib.sha256(b"x").hexdigest()
     assert counted == [data]
+
+
+def test_link_or_copy_links_and_replaces(tmp_path: Path) -> None:
+    source, target = tmp_path / "a.pdf", tmp_path / "out" / "a.pdf"
+    source.write_bytes(b"%PDF")
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    files.link_or_copy(source, target)
+    assert target.read_bytes() == b"%PDF"
+    assert target.stat().st_ino == source.stat().st_ino  # no byte copied
+
+
+def test_link_or_copy_copies_where_no_link_can_be_made(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def cross_device(*_: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    source, target = tmp_path / "a.csv", tmp_path / "b.csv"
+    source.write_bytes(b"x,y\n")
+    files.link_or_copy(source, target)
+    assert target.read_bytes() == b"x,y\n"
+    assert target.stat().st_ino != source.stat().st_ino
