@@ -31,6 +31,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -427,7 +429,7 @@ def prepare(wh: Warehouse, periods: list[str], logo: str | None,
             "csv_name": names[key].rsplit("/", 1)[-1] + ".csv",
             "build": builds[period],
         }
-        prepared.append(Prepared(key, names[key], context, charges.get(key, charges_csv([]))))
+        prepared.append(Prepared(key, names[key], context, charges.get(key) or charges_csv()))
     return prepared
 
 
@@ -614,34 +616,22 @@ def charges_csvs(wh: Warehouse, periods: list[str]) -> dict[Key, bytes]:
     statement order), so no more than a batch of rows is held as Python values."""
     cursor = SQL.cursor(wh.con, "statement_charges_csv", periods=periods)
     names = [d[0] for d in cursor.description or []]
-    at = [names.index(c) for c in ("period", "pi_email", "project_id")]
-    files: dict[Key, bytes] = {}
-    key: Key | None = None
-    rows: list[tuple[Any, ...]] = []
-    while batch := cursor.fetchmany(10_000):
-        for row in batch:
-            this = (row[at[0]], row[at[1]], row[at[2]])
-            if this != key:
-                if key is not None:
-                    files[key] = charges_csv(rows, names)
-                key, rows = this, []
-            rows.append(row)
-    if key is not None:
-        files[key] = charges_csv(rows, names)
-    return files
+    statement_of = itemgetter(*(names.index(c) for c in ("period", "pi_email", "project_id")))
+    cells = [(names.index(c), c in CSV_NUMBERS) for c in CSV_COLUMNS]
+    rows = (row for batch in iter(lambda: cursor.fetchmany(10_000), []) for row in batch)
+    return {key: charges_csv(group, cells) for key, group in groupby(rows, statement_of)}
 
 
-def charges_csv(rows: list[tuple[Any, ...]], names: list[str] | None = None) -> bytes:
-    """A statement's charges (``rows`` with the columns ``names``) as its CSV file; text a
-    spreadsheet could run as a formula is quoted."""
+def charges_csv(rows: Iterable[tuple[Any, ...]] = (),
+                cells: Iterable[tuple[int, bool]] = ()) -> bytes:
+    """A statement's charges as its CSV file: ``cells`` says which of each row's values
+    makes each column of ``CSV_COLUMNS`` and whether it is a number; text a spreadsheet
+    could run as a formula is quoted."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    if rows and names:
-        cells = [(names.index(c), c in CSV_NUMBERS) for c in CSV_COLUMNS]
-        for r in rows:
-            writer.writerow(
-                [exact(r[i]) if number else neutralize("" if r[i] is None else str(r[i]))
-                 for i, number in cells]
-            )
+    cells = list(cells)
+    for r in rows:
+        writer.writerow([exact(r[i]) if number else neutralize("" if r[i] is None else str(r[i]))
+                         for i, number in cells])
     return out.getvalue().encode("utf-8")
